@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccessReviewsConfig(AppConfig):
+    name = "access_reviews"
+    label = "access_reviews"
+    verbose_name = "Access reviews"

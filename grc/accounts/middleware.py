@@ -1,0 +1,114 @@
+"""Request-wide account policy: client address, IP allow-list, MFA, expiry and time zone.
+
+Order matters (see settings.MIDDLEWARE): the address is known before anything else runs; the
+allow-list refuses strangers before sessions are read; ``AccountPolicyMiddleware`` runs after
+django-otp's ``OTPMiddleware`` so ``request.user.is_verified()`` is available.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from grc.accounts.network import address_allowed, client_ip
+
+# Paths a signed-in but not yet verified (or expired-password) user may still reach.
+EXEMPT_PREFIXES = (
+    "/static/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/accounts/setup/",
+    "/accounts/invite/",
+    "/api/",
+    "/favicon.ico",
+    "/healthz",
+)
+
+
+class ClientAddressMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.client_ip = client_ip(request.META)
+        return self.get_response(request)
+
+
+class AllowedNetworksMiddleware:
+    """``ALLOWED_CIDRS`` (DPP 1.1): every request from another address gets 403 and is audited."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not address_allowed(request.client_ip, settings.ALLOWED_CIDRS):
+            from grc.audit.services import record_event
+
+            record_event("accounts.network_denied", request=request, outcome="failure", message="address outside ALLOWED_CIDRS")
+            return HttpResponseForbidden(render_to_string("403.html", {"reason": "network"}))
+        return self.get_response(request)
+
+
+class AccountPolicyMiddleware:
+    """Every account must have MFA (DPP 1.4), be active and in its access window, and have a
+    password younger than the maximum age. Anything else reaches only enrolment/verify/logout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
+            return self.get_response(request)
+        now = timezone.now()
+        if not user.access_is_current(now):
+            logout(request)
+            messages.error(request, "Your access to the portal has ended. Ask the security lead to extend it.")
+            return redirect(settings.LOGIN_URL)
+        mfa_paths = (reverse("accounts:verify"), reverse("accounts:enrol"), reverse("accounts:backup_codes"))
+        if not user.is_verified():
+            if request.path in mfa_paths:
+                return self.get_response(request)
+            from django_otp import devices_for_user
+
+            has_device = any(True for _ in devices_for_user(user, confirmed=True))
+            return redirect("accounts:verify" if has_device else "accounts:enrol")
+        change_path = reverse("accounts:password_change")
+        if user.password_expired(now) and request.path not in (change_path, *mfa_paths):
+            messages.warning(request, "Your password is more than a year old. Choose a new one to continue (DPP 1.4).")
+            return redirect(change_path)
+        return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Show times in the user's zone: their profile setting, else the browser's (cookie ``tz``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = ""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.timezone:
+            name = user.timezone
+        name = name or request.COOKIES.get("tz", "")
+        try:
+            zone = zoneinfo.ZoneInfo(name) if name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is not None:
+            timezone.activate(zone)
+            request.timezone_name = name
+        else:
+            timezone.deactivate()
+            request.timezone_name = "UTC"
+        return self.get_response(request)

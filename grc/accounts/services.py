@@ -1,0 +1,193 @@
+"""Account services: invitations (including the first-admin setup link) and MFA enrolment.
+
+Each service writes its own audit event; views stay thin.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from grc.accounts.models import Invitation, Role, User, hash_token
+from grc.audit.services import record_event
+
+BACKUP_CODE_COUNT = 10
+
+
+def validate_username(username: str) -> None:
+    """DPP 1.2: no generic, shared or default accounts; one account per named person."""
+    lowered = username.casefold()
+    stem = re.sub(r"[^a-z]", "", lowered)
+    forbidden = {name.casefold() for name in settings.FORBIDDEN_USERNAMES}
+    if (
+        lowered in forbidden
+        or stem in forbidden
+        or any(lowered.startswith(f"{name}.") or lowered.startswith(f"{name}_") or lowered.startswith(f"{name}-") for name in forbidden)
+    ):
+        raise ValidationError(
+            "Generic, shared or default account names (admin, root, test, shared …) are not allowed: use the person's own name.",
+            code="generic_username",
+        )
+
+
+def invitation_link(token: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:accept_invitation", args=[token])
+
+
+def setup_link_create(*, now: datetime) -> str | None:
+    """The one-time link that creates the first security lead, or None once any user exists.
+
+    Older unused setup links are revoked, so only the newest printed link works.
+    """
+    if User.objects.exists():
+        return None
+    token = Invitation.new_token()
+    with transaction.atomic():
+        Invitation.objects.filter(kind=Invitation.Kind.SETUP, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            kind=Invitation.Kind.SETUP,
+            token_hash=hash_token(token),
+            role=Role.SECURITY_LEAD,
+            expires_at=now + timedelta(hours=settings.SETUP_LINK_VALID_HOURS),
+        )
+        record_event("accounts.setup_link_created", system_actor="command", channel="command", obj=invitation)
+    return invitation_link(token)
+
+
+def invitation_create(
+    *,
+    by: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    manager: User | None,
+    access_expires_at: datetime | None,
+    now: datetime,
+    request=None,
+) -> tuple[Invitation, str]:
+    """Invite a named person; the link is valid ``INVITATION_VALID_HOURS`` (72 h) and single-use."""
+    if role == Role.AUDITOR and access_expires_at is None:
+        raise ValidationError({"access_expires_at": "Auditor access needs an end date."})
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        kind=Invitation.Kind.INVITE,
+        token_hash=hash_token(token),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        manager=manager,
+        access_expires_at=access_expires_at,
+        invited_by=by,
+        expires_at=now + timedelta(hours=settings.INVITATION_VALID_HOURS),
+    )
+    record_event("accounts.invitation_created", request=request, actor=by, obj=invitation, message=f"role={role}")
+    return invitation, token
+
+
+def invitation_for_token(token: str, now: datetime) -> Invitation | None:
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None or not invitation.is_usable(now):
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    now: datetime,
+    request=None,
+) -> User:
+    """Create the invited account (or activate the pre-made one); the link works only once."""
+    claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if claimed != 1:
+        raise ValidationError("This link has already been used or has expired.")
+    user = invitation.user
+    if user is None:
+        validate_username(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": "This username is taken."})
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            role=invitation.role,
+            manager=invitation.manager,
+            access_expires_at=invitation.access_expires_at,
+            is_staff=invitation.role == Role.SECURITY_LEAD,
+            is_superuser=invitation.kind == Invitation.Kind.SETUP,
+        )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    Invitation.objects.filter(pk=invitation.pk).update(user=user)
+    record_event(
+        "accounts.invitation_accepted", request=request, actor=user, obj=user, message=f"invitation={invitation.pk} role={user.role}"
+    )
+    return user
+
+
+def activation_link_create(*, user: User, now: datetime, by: User | None = None) -> str:
+    """A single-use link for an account that exists without a password (demo or imported users)."""
+    token = Invitation.new_token()
+    Invitation.objects.create(
+        kind=Invitation.Kind.INVITE,
+        token_hash=hash_token(token),
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        role=user.role,
+        user=user,
+        invited_by=by,
+        expires_at=now + timedelta(hours=settings.INVITATION_VALID_HOURS),
+    )
+    return invitation_link(token)
+
+
+def totp_device_for_enrolment(user: User) -> TOTPDevice:
+    """The user's unconfirmed authenticator device, created on first visit to enrolment."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, device: TOTPDevice, token: str, request=None) -> list[str] | None:
+    """Confirm the device with a code from the app; returns 10 fresh backup codes, or None."""
+    if not device.verify_token(token):
+        record_event("accounts.mfa_enrolment_failed", request=request, actor=user, outcome="failure", obj=user)
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    codes = backup_codes_regenerate(user=user)
+    record_event("accounts.mfa_enrolled", request=request, actor=user, obj=user, message="totp device confirmed")
+    return codes
+
+
+def backup_codes_regenerate(*, user: User) -> list[str]:
+    """Replace the user's backup codes with 10 new single-use codes (shown once)."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes

@@ -1,0 +1,151 @@
+"""Sign-in (password, then one-time code), MFA enrolment, invitations and password change."""
+
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import user_login_failed
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from grc.accounts import services
+from grc.accounts.forms import AcceptInvitationForm, CodeForm
+from grc.audit.services import record_event
+
+
+class LoginView(auth_views.LoginView):
+    """Step one: username and password (django-axes counts failures and locks)."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return str(reverse_lazy("compliance:dashboard"))
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Step two: a code from the authenticator app or a backup code. A wrong code is a failed login."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            record_event("accounts.mfa_verified", request=request, obj=request.user, message=f"device={device.persistent_id.split('/')[0]}")
+            return redirect(_next_url(request))
+        user = request.user
+        record_event("accounts.mfa_failed", request=request, obj=user, outcome="failure", message="wrong one-time code")
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+        if getattr(request, "axes_locked_out", False):
+            auth_logout(request)
+            return render(request, "accounts/locked.html", status=429)
+        form.add_error("code", "That code is not valid. Check your authenticator app's time and try again.")
+    return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode("utf-8")
+
+
+@require_http_methods(["GET", "POST"])
+def enrol(request):
+    """TOTP enrolment: QR code and secret, confirmed with a first code; then backup codes."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if request.user.is_verified():
+        return redirect("compliance:dashboard")
+    from django_otp import devices_for_user
+
+    if any(True for _ in devices_for_user(request.user, confirmed=True)):
+        return redirect("accounts:verify")
+    device = services.totp_device_for_enrolment(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.totp_confirm(user=request.user, device=device, token=form.cleaned_data["code"], request=request)
+        if codes is not None:
+            otp_login(request, device)
+            request.session["backup_codes"] = codes
+            return redirect("accounts:backup_codes")
+        form.add_error("code", "That code does not match. Scan the QR code again and enter the current code.")
+    secret = base64.b32encode(device.bin_key).decode("ascii")
+    context = {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret}
+    return render(request, "accounts/enrol.html", context)
+
+
+def backup_codes(request):
+    """The 10 backup codes, shown exactly once after they are made."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    codes = request.session.pop("backup_codes", None)
+    if not codes:
+        messages.info(request, "Backup codes are shown only once. You can make new ones from your profile.")
+        return redirect("compliance:dashboard")
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, token: str):
+    """The single-use link from an invitation or the first-admin setup: create the account."""
+    now = timezone.now()
+    invitation = services.invitation_for_token(token, now)
+    if invitation is None:
+        record_event("accounts.invitation_refused", request=request, outcome="failure", message="unknown, used or expired link")
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        auth_logout(request)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=invitation.email or data["email"],
+                password=data["password1"],
+                now=now,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your account is ready. Now set up your authenticator app: every account uses MFA.")
+            return redirect("accounts:enrol")
+    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("compliance:dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_event("accounts.password_changed", request=self.request, obj=self.request.user)
+        messages.success(self.request, "Your password was changed.")
+        return response

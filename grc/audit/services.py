@@ -1,0 +1,119 @@
+"""Writing to the audit trail: ``record_event`` is the only way in.
+
+Services call it for every change they make; middleware and signal handlers call it for
+logins, MFA, lockouts and denials. The chain head is read and the new event appended under a
+lock (PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), so concurrent writers in
+different processes never fork the chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from grc.audit.models import GENESIS_HASH, AuditAnchor, AuditEvent, Channel, Outcome
+from grc.logging import redact
+
+logger = logging.getLogger("grc.audit")
+CHAIN_LOCK_KEY = 0x6175646974  # "audit": the advisory lock that serialises appends on PostgreSQL
+
+
+def channel_for(request) -> str:
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/admin/"):
+        return Channel.ADMIN
+    if path.startswith("/api/"):
+        return Channel.API
+    return Channel.WEB
+
+
+def describe(obj) -> tuple[str, str]:
+    """An object's type and id for the trail (``incidents.incident``, ``42``) — never its text."""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def record_event(
+    action: str,
+    *,
+    request=None,
+    actor=None,
+    system_actor: str = "",
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    outcome: str = Outcome.SUCCESS,
+    channel: str | None = None,
+    message: str = "",
+    changed_fields: Iterable[str] = (),
+    details: dict[str, Any] | None = None,
+    occurred_at=None,
+) -> AuditEvent:
+    """Append one event. ``action`` is namespaced: ``incidents.incident.created``.
+
+    ``message`` must not hold PII (names, emails, free text): refer to objects by id. As a
+    safety net, emails, phone numbers and IP addresses in it are masked.
+    """
+    if actor is None and request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        actor = request.user
+    if obj is not None:
+        object_type, object_id = describe(obj)
+    info = dict(details or {})
+    if changed_fields:
+        info["changed_fields"] = sorted(set(changed_fields))
+    token_id = getattr(request, "api_token_id", None) if request is not None else None
+    if token_id:
+        info["token_id"] = token_id
+    event = AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_name=system_actor[:100],
+        action=action[:100],
+        object_type=object_type[:100],
+        object_id=str(object_id)[:64],
+        outcome=outcome,
+        source_ip=getattr(request, "client_ip", None) or (request.META.get("REMOTE_ADDR") if request is not None else None) or None,
+        channel=channel or (channel_for(request) if request is not None else Channel.TASK),
+        message=redact(message)[:500],
+        details=info,
+    )
+    with transaction.atomic():
+        _lock_chain()
+        head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event.prev_hash = head or _anchor_hash()
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
+
+
+def _anchor_hash() -> str:
+    """The hash the first remaining event chains to: genesis, or the last purged event's."""
+    return AuditAnchor.objects.order_by("-id").values_list("last_hash", flat=True).first() or GENESIS_HASH
+
+
+def record_change(
+    verb: str, instance, *, request=None, actor=None, system_actor: str = "", changed_fields: Iterable[str] = (), message: str = ""
+) -> AuditEvent:
+    """Audit a create/update/delete of a domain record with the names of the changed fields.
+
+    Only field names are recorded; values of encrypted/PII fields never enter the trail.
+    """
+    label = instance._meta.label_lower
+    return record_event(
+        f"{label}.{verb}",
+        request=request,
+        actor=actor,
+        system_actor=system_actor,
+        obj=instance,
+        changed_fields=changed_fields,
+        message=message,
+    )

@@ -1,0 +1,22 @@
+"""Celery application: configured from Django settings (``CELERY_*``), tasks found per app.
+
+Beat's schedule is ``CELERY_BEAT_SCHEDULE`` in settings: in code, so every deployment runs the same sweeps.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grc.settings")
+
+app = Celery("grc")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="grc.ping")
+def ping(value: str = "pong") -> str:
+    """A task with no side effects: the Celery round-trip test and health checks send it."""
+    return value

@@ -1,0 +1,99 @@
+"""How apps keep their obligations: open one when a clock starts, complete it when done.
+
+Apps call these services from their own services (never from signals):
+
+    obligation_open(kind="incidents.amazon_notification", subject=incident,
+                    anchor_at=incident.detected_at, owner=incident.owner, url=incident_url)
+    obligation_complete(kind="incidents.amazon_notification", subject=incident, completed_at=sent_at)
+
+A recurring kind (quarterly review, yearly training …) opens its next obligation, anchored at the
+completion time, when one is completed. Opening is idempotent: opening again updates the open row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from grc.compliance.cadences import cadence_for
+from grc.compliance.models import Obligation
+
+
+def subject_key(subject) -> tuple[str, str]:
+    return subject._meta.label_lower, str(subject.pk)
+
+
+@transaction.atomic
+def obligation_open(
+    *, kind: str, subject, anchor_at: datetime, owner=None, title: str = "", url: str = "", due_at: datetime | None = None
+) -> Obligation:
+    """Start (or re-date) the open obligation of ``kind`` for ``subject``."""
+    cadence = cadence_for(kind)
+    due = due_at or cadence.due_after(anchor_at)
+    subject_type, subject_id = subject_key(subject)
+    values = {
+        "clause": cadence.clause,
+        "title": title or cadence.title,
+        "owner": owner,
+        "anchor_at": anchor_at,
+        "due_at": max(due, anchor_at),
+        "url": url,
+    }
+    obligation = (
+        Obligation.objects.select_for_update()
+        .filter(kind=kind, subject_type=subject_type, subject_id=subject_id, completed_at__isnull=True)
+        .first()
+    )
+    if obligation is None:
+        return Obligation.objects.create(kind=kind, subject_type=subject_type, subject_id=subject_id, **values)
+    for field, value in values.items():
+        setattr(obligation, field, value)
+    obligation.save()
+    return obligation
+
+
+@transaction.atomic
+def obligation_complete(
+    *, kind: str, subject, completed_at: datetime, completed_by=None, waived_reason: str = "", open_next: bool = True
+) -> Obligation | None:
+    """Mark the open obligation done; for a recurring kind, open the next one from ``completed_at``.
+
+    Returns the completed obligation, or None when there was none open (e.g. a first review).
+    """
+    subject_type, subject_id = subject_key(subject)
+    obligation = (
+        Obligation.objects.select_for_update()
+        .filter(kind=kind, subject_type=subject_type, subject_id=subject_id, completed_at__isnull=True)
+        .first()
+    )
+    if obligation is not None:
+        obligation.completed_at = completed_at
+        obligation.completed_by = completed_by
+        obligation.waived_reason = waived_reason
+        obligation.save(update_fields=["completed_at", "completed_by", "waived_reason", "updated_at"])
+    cadence = cadence_for(kind)
+    if open_next and cadence.recurring and not waived_reason:
+        obligation_open(
+            kind=kind,
+            subject=subject,
+            anchor_at=completed_at,
+            owner=obligation.owner if obligation else completed_by,
+            title=obligation.title if obligation else "",
+            url=obligation.url if obligation else "",
+        )
+    return obligation
+
+
+def obligation_waive(*, kind: str, subject, when: datetime, reason: str, by=None) -> Obligation | None:
+    """Close an obligation that no longer applies, keeping the reason (shown as met, with the reason)."""
+    return obligation_complete(kind=kind, subject=subject, completed_at=when, completed_by=by, waived_reason=reason, open_next=False)
+
+
+def obligations_for(subject):
+    subject_type, subject_id = subject_key(subject)
+    return Obligation.objects.filter(subject_type=subject_type, subject_id=subject_id)
+
+
+def open_obligation(kind: str, subject) -> Obligation | None:
+    return obligations_for(subject).filter(kind=kind, completed_at__isnull=True).first()

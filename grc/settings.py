@@ -1,0 +1,332 @@
+"""Settings for the DPP compliance portal: one module, configured from the environment.
+
+``DJANGO_ENV`` picks the mode: ``development`` (the default of ``make run``: SQLite, a file
+broker and file email under ``var/``, no server needed), ``test`` (pytest) or ``production``
+(refuses to start without its secrets; ``manage.py check --deploy`` is clean).
+Secrets are never defaulted in production and never committed (DPP 2.5); any variable can
+also be read from a file named by ``<NAME>_FILE``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from grc.envsecrets import dev_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.FileAwareEnv()
+# pytest is the test runner: under it the default is ``test`` (no second settings module needed).
+DJANGO_ENV = env.str("DJANGO_ENV", default="test" if "pytest" in sys.modules else "development")
+if DJANGO_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+TESTING = DJANGO_ENV == "test"
+
+
+def required_in_production(name: str, **kwargs):
+    """Read a setting that must be given explicitly in production (no default there)."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} is not set. Production (DJANGO_ENV=production) refuses to start without it.")
+    return dev_secret(VAR_DIR, name, persist=not TESTING, **kwargs)
+
+
+SECRET_KEY = required_in_production("SECRET_KEY")
+FIELD_ENCRYPTION_KEY = required_in_production("FIELD_ENCRYPTION_KEY", kind="fernet")
+DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG is on. Production (DJANGO_ENV=production) refuses to start with DEBUG=true.")
+if PRODUCTION and not env.list("ALLOWED_HOSTS", default=[]):
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set. Production (DJANGO_ENV=production) refuses to start without it.")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Example Seller Tools Ltd")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_htmx",
+    "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "grc",
+    "grc.accounts",
+    "grc.audit",
+    "grc.compliance",
+    "grc.policies",
+    "access_reviews",
+    "assets",
+    "incidents",
+    "grc.risks",
+    "grc.evidence",
+]  # the portal's own apps in dependency order: seed_demo runs their seeders in this order
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "grc.accounts.middleware.ClientAddressMiddleware",
+    "grc.accounts.middleware.AllowedNetworksMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "grc.accounts.middleware.AccountPolicyMiddleware",
+    "grc.accounts.middleware.UserTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "grc.urls"
+WSGI_APPLICATION = "grc.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "grc.context_processors.portal",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # recover after a database restart
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers queue
+    # instead of failing, and the audit chain's read-head-then-append is serialised.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity (DPP 1.2-1.4) ----------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+if TESTING:  # a fast hasher keeps the suite quick; tests check production uses Argon2
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_HISTORY_COUNT = 5
+PASSWORD_MIN_AGE_HOURS = 24
+PASSWORD_MAX_AGE_DAYS = 365
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "grc.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "grc.accounts.passwords.NoPartOfNameValidator"},
+    {"NAME": "grc.accounts.passwords.MinimumAgeValidator"},
+    {"NAME": "grc.accounts.passwords.PasswordHistoryValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "compliance:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+FORBIDDEN_USERNAMES = [
+    "admin",
+    "administrator",
+    "root",
+    "test",
+    "shared",
+    "generic",
+    "guest",
+    "user",
+    "default",
+    "system",
+    "support",
+    "service",
+]
+INVITATION_VALID_HOURS = 72
+SETUP_LINK_VALID_HOURS = 24
+STEP_UP_MAX_AGE_SECONDS = 10 * 60
+OTP_TOTP_ISSUER = ORGANISATION_NAME
+OTP_TOTP_TOLERANCE = 1
+
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_CLIENT_IP_CALLABLE = "grc.accounts.network.axes_client_ip"
+AXES_VERBOSE = False  # axes logs usernames and addresses otherwise: no PII in logs
+
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes are idle time, renewed by each request
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+ALLOWED_CIDRS = env.list("ALLOWED_CIDRS", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Transport security (DPP 1.5) ----------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Time ------------------------------------------------------------------------------
+USE_TZ = True
+TIME_ZONE = "UTC"  # stored in UTC; each user sees their own zone (grc.accounts.middleware)
+LANGUAGE_CODE = "en-gb"
+USE_I18N = True
+
+# --- Static and uploaded files ---------------------------------------------------------
+import xstatic.pkg.bootstrap as xstatic_bootstrap  # noqa: E402
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = not PRODUCTION  # serve from the apps in development and tests, no collectstatic
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic_bootstrap.BASE_DIR)]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Evidence and reports live outside the web root and are served only by permission-checked views.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "files")))
+MEDIA_URL = "/files-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+
+# --- Cache, Celery, email --------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}}
+
+CELERY_FOLDER = VAR_DIR / "celery"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_FOLDER / "queue"),
+        "processed_folder": str(CELERY_FOLDER / "processed"),
+        "store_processed": False,
+        "control_folder": str(CELERY_FOLDER / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{CELERY_FOLDER / 'results'}"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be re-run
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {  # every periodic job; each task only loops over one-item services
+    "reminder-sweep": {"task": "grc.compliance.tasks.sweep_reminders", "schedule": float(REMINDER_SWEEP_SECONDS)},
+    "alarm-rules": {"task": "grc.audit.tasks.evaluate_alarms", "schedule": 60.0},
+    "audit-retention": {"task": "grc.audit.tasks.purge_expired_events", "schedule": 24 * 3600.0},
+}
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dpp-portal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif TESTING:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DPP compliance portal API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging: JSON lines on stdout, never PII (DPP 2.6) ------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "grc.logging.RedactPIIFilter"}},
+    "formatters": {"json": {"()": "grc.logging.JSONFormatter"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# --- DPP programme settings --------------------------------------------------------------
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 90:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 90 (DPP 2.6 keeps logs 90 days).")
