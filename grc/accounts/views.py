@@ -23,6 +23,7 @@ from django_otp import match_token
 
 from grc.accounts import services
 from grc.accounts.forms import AcceptInvitationForm, CodeForm
+from grc.accounts.stepup import mark_step_up
 from grc.audit.services import record_event
 
 
@@ -52,6 +53,7 @@ def verify(request):
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
+            mark_step_up(request)
             record_event("accounts.mfa_verified", request=request, obj=request.user, message=f"device={device.persistent_id.split('/')[0]}")
             return redirect(_next_url(request))
         user = request.user
@@ -149,3 +151,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         record_event("accounts.password_changed", request=self.request, obj=self.request.user)
         messages.success(self.request, "Your password was changed.")
         return response
+
+
+@require_http_methods(["GET", "POST"])
+def step_up(request):
+    """Ask for a fresh one-time code before signing; then go back to ``next``."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"])
+        if device is not None:
+            mark_step_up(request)
+            record_event("accounts.step_up", request=request, obj=request.user)
+            return redirect(_next_url(request))
+        record_event("accounts.step_up_failed", request=request, obj=request.user, outcome="failure", message="wrong one-time code")
+        user_login_failed.send(sender=__name__, credentials={"username": request.user.get_username()}, request=request)
+        if getattr(request, "axes_locked_out", False):
+            auth_logout(request)
+            return render(request, "accounts/locked.html", status=429)
+        form.add_error("code", "That code is not valid.")
+    return render(request, "accounts/step_up.html", {"form": form, "next": request.GET.get("next", "")})

@@ -117,3 +117,24 @@ def record_change(
         changed_fields=changed_fields,
         message=message,
     )
+
+
+def record_view(request, obj, *, message: str = "") -> AuditEvent:
+    """Audit that ``request.user`` opened ``obj``'s page (auditor page views, canary records).
+
+    Detail views of domain records call this; the alarm rules watch these events.
+    """
+    return record_event(f"{obj._meta.label_lower}.viewed", request=request, obj=obj, message=message)
+
+
+def record_download(request, obj=None, *, what: str, count: int = 1, object_type: str = "", object_id: str = "") -> AuditEvent:
+    """Audit a download or export (``what``: "csv", "pdf", "evidence_file" …) with the row/file count."""
+    return record_event(
+        "download",
+        request=request,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        message=f"{what} download",
+        details={"what": what, "count": count},
+    )

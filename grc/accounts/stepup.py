@@ -1,0 +1,54 @@
+"""Step-up MFA: signing something (a review, a plan, a certificate) needs a code from the
+last ``STEP_UP_MAX_AGE_SECONDS`` (10 minutes). The sign-in code counts as the first one.
+
+    @role_required(*LEAD_OR_MANAGER)
+    @step_up_required
+    def sign_off(request, pk): ...
+
+A stale or missing step-up sends the user to the step-up page, which returns them to the page
+they came from (a POST's form is shown again, so nothing is signed without a fresh code).
+A wrong step-up code counts as a failed login (django-axes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+SESSION_KEY = "step_up_at"
+
+
+def mark_step_up(request, now: datetime | None = None) -> None:
+    request.session[SESSION_KEY] = (now or timezone.now()).timestamp()
+
+
+def step_up_is_fresh(request, now: datetime | None = None) -> bool:
+    stamp = request.session.get(SESSION_KEY)
+    if stamp is None:
+        return False
+    now = now or timezone.now()
+    return 0 <= now.timestamp() - stamp <= settings.STEP_UP_MAX_AGE_SECONDS
+
+
+def step_up_redirect(request):
+    target = request.get_full_path()
+    return redirect(f"{reverse('accounts:step_up')}?{urlencode({'next': target})}")
+
+
+def step_up_required(view):
+    """Run ``view`` only with a fresh step-up; otherwise ask for a code and come back."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not step_up_is_fresh(request):
+            return step_up_redirect(request)
+        return view(request, *args, **kwargs)
+
+    wrapper.step_up = True
+    return wrapper
