@@ -20,7 +20,14 @@ from grc.compliance.cadences import cadence_for
 from grc.compliance.models import Obligation
 
 
-def subject_key(subject) -> tuple[str, str]:
+PROGRAMME = "programme"
+
+
+def subject_key(subject, kind: str = "") -> tuple[str, str]:
+    """Type and id of what an obligation is about. ``subject=None`` means the programme as a
+    whole (the quarterly review, the log review …): one open obligation per kind."""
+    if subject is None:
+        return PROGRAMME, kind
     return subject._meta.label_lower, str(subject.pk)
 
 
@@ -31,7 +38,7 @@ def obligation_open(
     """Start (or re-date) the open obligation of ``kind`` for ``subject``."""
     cadence = cadence_for(kind)
     due = due_at or cadence.due_after(anchor_at)
-    subject_type, subject_id = subject_key(subject)
+    subject_type, subject_id = subject_key(subject, kind)
     values = {
         "clause": cadence.clause,
         "title": title or cadence.title,
@@ -61,7 +68,7 @@ def obligation_complete(
 
     Returns the completed obligation, or None when there was none open (e.g. a first review).
     """
-    subject_type, subject_id = subject_key(subject)
+    subject_type, subject_id = subject_key(subject, kind)
     obligation = (
         Obligation.objects.select_for_update()
         .filter(kind=kind, subject_type=subject_type, subject_id=subject_id, completed_at__isnull=True)
@@ -90,10 +97,10 @@ def obligation_waive(*, kind: str, subject, when: datetime, reason: str, by=None
     return obligation_complete(kind=kind, subject=subject, completed_at=when, completed_by=by, waived_reason=reason, open_next=False)
 
 
-def obligations_for(subject):
-    subject_type, subject_id = subject_key(subject)
+def obligations_for(subject, kind: str = ""):
+    subject_type, subject_id = subject_key(subject, kind)
     return Obligation.objects.filter(subject_type=subject_type, subject_id=subject_id)
 
 
 def open_obligation(kind: str, subject) -> Obligation | None:
-    return obligations_for(subject).filter(kind=kind, completed_at__isnull=True).first()
+    return obligations_for(subject, kind).filter(kind=kind, completed_at__isnull=True).first()

@@ -1,0 +1,90 @@
+"""CSV in and out, the same way everywhere (people, accounts, assets …).
+
+Reading: ``read_csv(data)`` decodes (UTF-8 with or without BOM; a clear error otherwise), and
+yields ``CsvRow(line, values)`` with the file's own line numbers so errors can name them.
+Importers validate every row first, collect ``RowError(line, message)`` for each bad one, and apply
+nothing unless all rows are good (or the user chose "import the good rows").
+Writing: ``csv_response`` neutralises formula injection — a cell starting with = + - @ tab or
+CR is prefixed with ``'`` so spreadsheet programs show it as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be read (encoding, size, no header)."""
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+def decode(data: bytes) -> str:
+    if len(data) > MAX_CSV_BYTES:
+        raise CsvFileError(f"The file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CsvFileError(f"The file is not UTF-8 text (byte {error.start} cannot be read). Export it as CSV UTF-8 and try again.")
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[CsvRow]]:
+    """Header (stripped) and rows, each with its 1-based line number in the file."""
+    text = decode(data)
+    if "\x00" in text:
+        raise CsvFileError("The file contains NUL bytes: it is not a CSV file.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise CsvFileError("The file is empty: the first line must name the columns.")
+    except csv.Error as error:
+        raise CsvFileError(f"line 1: {error}")
+    if not any(header):
+        raise CsvFileError("The first line must name the columns.")
+    rows: list[CsvRow] = []
+    try:
+        for values in reader:
+            if not any(cell.strip() for cell in values):
+                continue
+            padded = values + [""] * (len(header) - len(values))
+            rows.append(CsvRow(line=reader.line_num, values={name: padded[i].strip() for i, name in enumerate(header) if name}))
+    except csv.Error as error:
+        raise CsvFileError(f"line {reader.line_num}: {error}")
+    return header, rows
+
+
+def neutralise(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return response

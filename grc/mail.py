@@ -1,0 +1,37 @@
+"""Sending the portal's emails: one function per email lives in each app's ``emails.py`` and calls
+``send_templated`` with a template trio ``<name>_subject.txt``, ``<name>.txt``, ``<name>.html``.
+
+Emails carry no PII beyond the recipient's own address and the names needed to act; links are
+absolute (``PORTAL_BASE_URL``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def absolute_url(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def send_templated(*, to: Iterable[str], template: str, context: dict, fail_silently: bool = False) -> int:
+    """Render ``template`` (a path prefix such as ``compliance/email/reminder``) and send it.
+
+    Returns the number of messages sent (0 or 1); SMTP errors propagate so callers can retry.
+    """
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return 0
+    context = {"organisation_name": settings.ORGANISATION_NAME, "portal_url": settings.PORTAL_BASE_URL, **context}
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=recipients)
+    message.attach_alternative(html, "text/html")
+    return message.send(fail_silently=fail_silently)
