@@ -19,7 +19,6 @@ from django.db import transaction
 from grc.compliance.cadences import cadence_for
 from grc.compliance.models import Obligation
 
-
 PROGRAMME = "programme"
 
 
