@@ -174,7 +174,7 @@ OTP_TOTP_TOLERANCE = 1
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # reset only after the one-time code too (grc.accounts.lockout.attempts_clear_after_sign_in)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_CLIENT_IP_CALLABLE = "grc.accounts.network.axes_client_ip"
 AXES_VERBOSE = False  # axes logs usernames and addresses otherwise: no PII in logs
@@ -274,7 +274,11 @@ else:
         "store_processed": False,
         "control_folder": str(CELERY_FOLDER / "control"),
     }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FOLDER / 'results'}"
+    # Tests keep results in memory; the portal keeps them in files beside the queue.
+    CELERY_RESULT_BACKEND = "cache+memory://" if TESTING else f"file://{CELERY_FOLDER / 'results'}"
+    if not TESTING:
+        for _folder in ("queue", "processed", "control", "results"):
+            (CELERY_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be re-run
@@ -283,10 +287,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
+REMINDER_DIGEST_HOUR = env.int("REMINDER_DIGEST_HOUR", default=7)  # UTC hour from which the daily overdue digest goes out
 CELERY_BEAT_SCHEDULE = {  # every periodic job; each task only loops over one-item services
     "reminder-sweep": {"task": "grc.compliance.tasks.sweep_reminders", "schedule": float(REMINDER_SWEEP_SECONDS)},
+    "obligation-resync": {"task": "grc.compliance.tasks.resync_obligations", "schedule": 24 * 3600.0},
     "alarm-rules": {"task": "grc.audit.tasks.evaluate_alarms", "schedule": 60.0},
     "audit-retention": {"task": "grc.audit.tasks.purge_expired_events", "schedule": 24 * 3600.0},
+    "access-review-campaigns": {"task": "access_reviews.tasks.start_due_campaign", "schedule": 3600.0},
 }
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dpp-portal@localhost")
@@ -317,7 +324,7 @@ LOGGING = {
     "filters": {"redact": {"()": "grc.logging.RedactPIIFilter"}},
     "formatters": {"json": {"()": "grc.logging.JSONFormatter"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]},
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json", "filters": ["redact"]},
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
@@ -330,3 +337,15 @@ LOGGING = {
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 if AUDIT_RETENTION_DAYS < 90:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 90 (DPP 2.6 keeps logs 90 days).")
+
+# --- Incidents and the IR plan (DPP 1.6) -------------------------------------------------
+# The mailbox named as the contact in notifications to Amazon (a role mailbox, never a person).
+SECURITY_CONTACT_EMAIL = env.str("SECURITY_CONTACT_EMAIL", default="security@example.com")
+# A major infrastructure or system change opens an IR plan review due within this many days.
+POLICY_MAJOR_CHANGE_REVIEW_DAYS = env.int("POLICY_MAJOR_CHANGE_REVIEW_DAYS", default=30)
+
+# --- Assets and vulnerability management (DPP 1.4, 2.3, 2.7) -----------------------------
+# Days from discovery to the fix due date of a vulnerability finding, by severity.
+ASSETS_FINDING_DUE_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}
+ASSETS_CREDENTIAL_ROTATION_DAYS = env.int("ASSETS_CREDENTIAL_ROTATION_DAYS", default=365)  # older rotations are flagged
+ASSETS_BASELINE_MAX_AGE_DAYS = env.int("ASSETS_BASELINE_MAX_AGE_DAYS", default=365)  # baseline verification older than this is flagged
