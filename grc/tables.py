@@ -29,7 +29,9 @@ class TablePage:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.filterset is not None and any(v not in (None, "", []) for v in self.filterset.form.cleaned_data.values()))
+        if self.filterset is None or not self.filterset.is_bound:  # an unbound form has no cleaned_data
+            return False
+        return any(v not in (None, "", []) for v in getattr(self.filterset.form, "cleaned_data", {}).values())
 
 
 def table_page(

@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and identity"
 
     def ready(self) -> None:
-        from grc.accounts import signals  # noqa: F401  (connects the audit receivers)
+        from grc.accounts import checks, signals  # noqa: F401  (signals connects the audit receivers)
+        from grc.accounts.obligations import KIND, PasswordExpiryProvider
+        from grc.compliance.registry import register_provider
+
+        register_provider(KIND, PasswordExpiryProvider())
+        checks.register()

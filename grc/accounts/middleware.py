@@ -8,6 +8,7 @@ django-otp's ``OTPMiddleware`` so ``request.user.is_verified()`` is available.
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +32,25 @@ EXEMPT_PREFIXES = (
     "/favicon.ico",
     "/healthz",
 )
+
+
+def redirect_with_message(request, level: int, text: str, to: str):
+    """Redirect with a flash message from a middleware that runs before ``MessageMiddleware``.
+
+    That middleware has not attached its storage yet (and never sees this short-circuited
+    request), so attach one here and write it to the response ourselves.
+    """
+    from django.contrib.messages.storage import default_storage
+
+    storage = getattr(request, "_messages", None)
+    own = storage is None
+    if own:
+        storage = request._messages = default_storage(request)
+    storage.add(level, text)
+    response = redirect(to)
+    if own:
+        storage.update(response)
+    return response
 
 
 class ClientAddressMiddleware:
@@ -72,8 +92,9 @@ class AccountPolicyMiddleware:
         now = timezone.now()
         if not user.access_is_current(now):
             logout(request)
-            messages.error(request, "Your access to the portal has ended. Ask the security lead to extend it.")
-            return redirect(settings.LOGIN_URL)
+            return redirect_with_message(
+                request, messages.ERROR, "Your access to the portal has ended. Ask the security lead to extend it.", settings.LOGIN_URL
+            )
         mfa_paths = (reverse("accounts:verify"), reverse("accounts:enrol"), reverse("accounts:backup_codes"))
         if not user.is_verified():
             if request.path in mfa_paths:
@@ -84,8 +105,9 @@ class AccountPolicyMiddleware:
             return redirect("accounts:verify" if has_device else "accounts:enrol")
         change_path = reverse("accounts:password_change")
         if user.password_expired(now) and request.path not in (change_path, *mfa_paths):
-            messages.warning(request, "Your password is more than a year old. Choose a new one to continue (DPP 1.4).")
-            return redirect(change_path)
+            return redirect_with_message(
+                request, messages.WARNING, "Your password is more than a year old. Choose a new one to continue (DPP 1.4).", change_path
+            )
         return self.get_response(request)
 
 
@@ -100,7 +122,7 @@ class UserTimezoneMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.timezone:
             name = user.timezone
-        name = name or request.COOKIES.get("tz", "")
+        name = name or unquote(request.COOKIES.get("tz", ""))  # static/js/portal.js URL-encodes the "/"
         try:
             zone = zoneinfo.ZoneInfo(name) if name else None
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -12,8 +12,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+
+from grc.accounts.usernames import validate_username
 
 
 class Role(models.TextChoices):
@@ -23,7 +27,38 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff member"
 
 
+NAME_FIELDS = ("first_name", "last_name")
+
+
+class PortalUserManager(UserManager):
+    """``create_superuser`` (and so ``manage.py createsuperuser --noinput``) obeys the same name and
+    password rules as an invitation: no default admin with a weak password (DPP 1.2, 1.4).
+    The first security lead is normally made with ``manage.py setup_link``."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_username(username)
+        if password is not None:
+            candidate = self.model(username=username, email=email or "", **{k: v for k, v in extra_fields.items() if k in NAME_FIELDS})
+            validate_password(password, candidate)
+        extra_fields.setdefault("role", Role.SECURITY_LEAD)
+        user = super().create_superuser(username, email, None, **extra_fields)
+        if password is not None:
+            user.set_password(password)  # through the validators' hook: dated, in the history, on the 365-day clock
+            user.save(update_fields=["password"])
+        return user
+
+
 class User(AbstractUser):
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="The person's own name, e.g. jsmith. Letters, digits and @/./+/-/_ only; generic names like admin are refused.",
+        validators=[UnicodeUsernameValidator(), validate_username],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF, db_index=True)
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     # Auditors (and anyone given time-boxed access) stop working outside this window.
@@ -33,7 +68,7 @@ class User(AbstractUser):
     timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone, e.g. Europe/London; empty = browser's")
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects = PortalUserManager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -46,6 +81,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:user_detail", args=[self.pk])
 
     @property
     def is_security_lead(self) -> bool:
@@ -72,6 +110,12 @@ class User(AbstractUser):
         if self.password_changed_at is None:
             return None
         return self.password_changed_at + timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+    def password_changeable_at(self) -> datetime | None:
+        """The end of the 1-day minimum age: the user cannot choose a new password before it."""
+        if self.password_changed_at is None:
+            return None
+        return self.password_changed_at + timedelta(hours=settings.PASSWORD_MIN_AGE_HOURS)
 
     def password_expired(self, now: datetime) -> bool:
         expires = self.password_expires_at()
@@ -136,3 +180,21 @@ class Invitation(models.Model):
         if self.revoked_at:
             return "revoked"
         return "pending" if now < self.expires_at else "expired"
+
+
+class UserSession(models.Model):
+    """The session keys a user signed in with, so deactivation can end every one of them at once.
+
+    Written on each sign-in (and when a password change renews the key); rows whose session
+    has gone are pruned at the next sign-in. The key itself is not a credential once deleted.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

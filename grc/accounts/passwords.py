@@ -2,7 +2,8 @@
 
 Because they are ``AUTH_PASSWORD_VALIDATORS``, the invite page, the change page, the admin and
 ``manage.py changepassword`` all enforce the same rules. Each rule reports its own message.
-The time a password was set is recorded by ``password_changed()`` hooks (see ``PasswordHistoryValidator``).
+The time a password was set is recorded by ``password_changed()`` hooks (see ``PasswordHistoryValidator``),
+which also restart the password's ``accounts.password_expiry`` obligation.
 """
 
 from __future__ import annotations
@@ -119,11 +120,15 @@ class PasswordHistoryValidator:
         if user.pk is None:
             return  # the caller saves the user; history starts at the next change
         from grc.accounts.models import PasswordHistory
+        from grc.accounts.obligations import password_expiry_restart
 
         type(user).objects.filter(pk=user.pk).update(password_changed_at=user.password_changed_at)
         PasswordHistory.objects.create(user=user, password=user.password)
         keep = user.password_history.values_list("pk", flat=True)[: settings.PASSWORD_HISTORY_COUNT]
         user.password_history.exclude(pk__in=list(keep)).delete()
+        # Every path that sets a password (pages, admin, changepassword) passes here: restart the
+        # 365-day clock on the obligation engine (DPP 1.4 maximum age).
+        password_expiry_restart(user=user, changed_at=user.password_changed_at, by=getattr(user, "_password_set_by", None))
 
     def get_help_text(self) -> str:
         return f"You cannot reuse any of your last {settings.PASSWORD_HISTORY_COUNT} passwords."

@@ -5,7 +5,6 @@ Each service writes its own audit event; views stay thin.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,25 +16,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.accounts.models import Invitation, Role, User, hash_token
+from grc.accounts.usernames import validate_username
 from grc.audit.services import record_event
 
 BACKUP_CODE_COUNT = 10
-
-
-def validate_username(username: str) -> None:
-    """DPP 1.2: no generic, shared or default accounts; one account per named person."""
-    lowered = username.casefold()
-    stem = re.sub(r"[^a-z]", "", lowered)
-    forbidden = {name.casefold() for name in settings.FORBIDDEN_USERNAMES}
-    if (
-        lowered in forbidden
-        or stem in forbidden
-        or any(lowered.startswith(f"{name}.") or lowered.startswith(f"{name}_") or lowered.startswith(f"{name}-") for name in forbidden)
-    ):
-        raise ValidationError(
-            "Generic, shared or default account names (admin, root, test, shared …) are not allowed: use the person's own name.",
-            code="generic_username",
-        )
 
 
 def invitation_link(token: str) -> str:
@@ -62,6 +46,7 @@ def setup_link_create(*, now: datetime) -> str | None:
     return invitation_link(token)
 
 
+@transaction.atomic
 def invitation_create(
     *,
     by: User,
@@ -88,10 +73,49 @@ def invitation_create(
         manager=manager,
         access_expires_at=access_expires_at,
         invited_by=by,
+        created_at=now,
         expires_at=now + timedelta(hours=settings.INVITATION_VALID_HOURS),
     )
     record_event("accounts.invitation_created", request=request, actor=by, obj=invitation, message=f"role={role}")
     return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User, now: datetime, request=None) -> bool:
+    """Withdraw an unused link; returns False when it was already used or withdrawn."""
+    revoked = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked:
+        invitation.revoked_at = now
+        record_event("accounts.invitation_revoked", request=request, actor=by, obj=invitation, occurred_at=now)
+    return bool(revoked)
+
+
+@transaction.atomic
+def invitation_renew(*, invitation: Invitation, by: User, now: datetime, request=None) -> tuple[Invitation, str]:
+    """Withdraw the old link and make a fresh 72-hour one with the same details (to email again)."""
+    if invitation.used_at is not None:
+        raise ValidationError("This invitation has been accepted already.")
+    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now)
+    token = Invitation.new_token()
+    fresh = Invitation.objects.create(
+        kind=invitation.kind,
+        token_hash=hash_token(token),
+        email=invitation.email,
+        first_name=invitation.first_name,
+        last_name=invitation.last_name,
+        role=invitation.role,
+        manager=invitation.manager,
+        access_expires_at=invitation.access_expires_at,
+        invited_by=by,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.INVITATION_VALID_HOURS),
+    )
+    if invitation.user_id:  # the one-to-one link moves to the fresh invitation
+        Invitation.objects.filter(pk=invitation.pk).update(user=None)
+        Invitation.objects.filter(pk=fresh.pk).update(user=invitation.user_id)
+        fresh.user_id = invitation.user_id
+    record_event("accounts.invitation_renewed", request=request, actor=by, obj=fresh, details={"replaces": invitation.pk}, occurred_at=now)
+    return fresh, token
 
 
 def invitation_for_token(token: str, now: datetime) -> Invitation | None:

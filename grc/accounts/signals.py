@@ -2,6 +2,8 @@
 
 Receivers only record; they change nothing. Usernames are not copied into the trail (the
 failed username may be someone's email address): failures refer to the account id when known.
+Each sign-in also records its session key (``grc.accounts.sessions``): the signal is the one
+place every sign-in path passes (the login page, an accepted invitation, the admin).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from grc.accounts.sessions import session_track
 from grc.audit.services import record_event
 
 
@@ -24,6 +27,13 @@ def _account_id(username: str | None):
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     record_event("accounts.login", request=request, actor=user, obj=user, message="password accepted")
+
+
+@receiver(user_logged_in)
+def track_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        session_track(user=user, session_key=session.session_key)
 
 
 @receiver(user_logged_out)

@@ -1,4 +1,7 @@
-"""Sign-in (password, then one-time code), MFA enrolment, invitations and password change."""
+"""Sign-in (password, then one-time code), MFA enrolment, invitations and password change.
+
+User management is in ``user_views``, the user's own profile in ``profile_views``.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +17,18 @@ from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp import match_token
 
 from grc.accounts import services
 from grc.accounts.forms import AcceptInvitationForm, CodeForm
+from grc.accounts.lockout import attempts_clear_after_sign_in, cool_off, failure_limit
+from grc.accounts.permissions import EVERYONE, RoleRequiredMixin
+from grc.accounts.sessions import session_track
 from grc.accounts.stepup import mark_step_up
 from grc.audit.services import record_event
 
@@ -32,6 +38,11 @@ class LoginView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+def locked_context() -> dict:
+    """What django-axes passes to the locked page, for the pages that render it themselves."""
+    return {"failure_limit": failure_limit(), "cooloff_timedelta": cool_off()}
 
 
 def _next_url(request) -> str:
@@ -48,12 +59,15 @@ def verify(request):
         return redirect("accounts:login")
     if request.user.is_verified():
         return redirect(_next_url(request))
+    if not any(True for _ in devices_for_user(request.user, confirmed=True)):
+        return redirect("accounts:enrol")  # nothing to verify with yet (new account, or MFA reset)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
             mark_step_up(request)
+            attempts_clear_after_sign_in(username=request.user.get_username())
             record_event("accounts.mfa_verified", request=request, obj=request.user, message=f"device={device.persistent_id.split('/')[0]}")
             return redirect(_next_url(request))
         user = request.user
@@ -61,7 +75,7 @@ def verify(request):
         user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
         if getattr(request, "axes_locked_out", False):
             auth_logout(request)
-            return render(request, "accounts/locked.html", status=429)
+            return render(request, "accounts/locked.html", locked_context(), status=429)
         form.add_error("code", "That code is not valid. Check your authenticator app's time and try again.")
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -80,8 +94,6 @@ def enrol(request):
         return redirect("accounts:login")
     if request.user.is_verified():
         return redirect("compliance:dashboard")
-    from django_otp import devices_for_user
-
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:verify")
     device = services.totp_device_for_enrolment(request.user)
@@ -103,10 +115,11 @@ def backup_codes(request):
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     codes = request.session.pop("backup_codes", None)
+    return_url = request.session.pop("backup_codes_return", None) or reverse("compliance:dashboard")
     if not codes:
         messages.info(request, "Backup codes are shown only once. You can make new ones from your profile.")
-        return redirect("compliance:dashboard")
-    return render(request, "accounts/backup_codes.html", {"codes": codes})
+        return redirect(return_url)
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "return_url": return_url})
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,13 +155,25 @@ def accept_invitation(request, token: str):
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RoleRequiredMixin, auth_views.PasswordChangeView):
+    """The user's own change: old password, then a new one under every DPP 1.4 rule (1-day minimum
+    age included). An expired password (365 days) lands here and nowhere else until changed."""
+
+    allowed_roles = EVERYONE
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("compliance:dashboard")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        changeable = self.request.user.password_changeable_at()
+        context["too_soon_until"] = changeable if changeable and changeable > timezone.now() else None
+        context["expired"] = self.request.user.password_expired(timezone.now())
+        return context
+
     def form_valid(self, form):
-        response = super().form_valid(form)
-        record_event("accounts.password_changed", request=self.request, obj=self.request.user)
+        response = super().form_valid(form)  # renews the session key (update_session_auth_hash)
+        session_track(user=self.request.user, session_key=self.request.session.session_key)
+        record_event("accounts.password_changed", request=self.request, obj=self.request.user, changed_fields=["password"])
         messages.success(self.request, "Your password was changed.")
         return response
 
@@ -169,6 +194,6 @@ def step_up(request):
         user_login_failed.send(sender=__name__, credentials={"username": request.user.get_username()}, request=request)
         if getattr(request, "axes_locked_out", False):
             auth_logout(request)
-            return render(request, "accounts/locked.html", status=429)
+            return render(request, "accounts/locked.html", locked_context(), status=429)
         form.add_error("code", "That code is not valid.")
     return render(request, "accounts/step_up.html", {"form": form, "next": request.GET.get("next", "")})

@@ -1,0 +1,44 @@
+"""Which sessions belong to whom, so a deactivation or an MFA reset ends them all at once (DPP 1.2).
+
+Django's session store cannot be searched by user, so each sign-in records its session key in
+``UserSession``. Ending a user's sessions deletes them from whatever ``SESSION_ENGINE`` is in use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.conf import settings
+
+from grc.accounts.models import User, UserSession
+
+
+def session_store(session_key: str | None = None):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+
+def session_track(*, user: User, session_key: str | None) -> None:
+    """Remember ``session_key`` as one of ``user``'s sessions and forget the ones that have ended."""
+    if not session_key or user.pk is None:
+        return
+    stale = [key for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True) if key != session_key]
+    gone = [key for key in stale if not session_store().exists(key)]
+    if gone:
+        UserSession.objects.filter(session_key__in=gone).delete()
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
+
+
+def sessions_end(*, user: User) -> int:
+    """Delete every tracked session of ``user``; returns how many were ended.
+
+    Callers audit the event (this runs inside their transaction).
+    """
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    store = session_store()
+    ended = 0
+    for key in keys:
+        if store.exists(key):
+            store.delete(key)
+            ended += 1
+    UserSession.objects.filter(user=user).delete()
+    return ended

@@ -1,0 +1,111 @@
+"""The accounts app's live DPP checks (1.2, 1.4), its obligation provider and the superuser path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from grc.accounts import checks
+from grc.accounts.models import Role, User
+from grc.accounts.obligations import KIND, PasswordExpiryProvider
+from grc.compliance.models import Obligation
+from grc.compliance.registry import checks_for, provider_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_checks_and_the_provider_are_registered():
+    assert {name for name, _ in checks_for("1.2")} >= {"Portal account lockout", "No generic or shared portal accounts"}
+    assert {name for name, _ in checks_for("1.4")} >= {"MFA on every portal account", "Portal password rules"}
+    assert isinstance(provider_for(KIND), PasswordExpiryProvider)
+
+
+def test_mfa_is_met_when_every_active_account_has_a_device(lead, staff):
+    result = checks.mfa_check(timezone.now())
+    assert result.status == "met" and result.reason == "3 of 3 active portal accounts sign in with password and one-time code"
+
+
+def test_mfa_is_at_risk_while_someone_has_not_enrolled(lead, make_user):
+    make_user("nina.patel", mfa=False)
+    result = checks.mfa_check(timezone.now())
+    assert result.status == "at_risk"
+    assert result.reason.startswith("1 of 2 active portal accounts has no confirmed MFA device yet")
+    assert "nina" not in result.reason.lower()
+
+
+def test_invited_accounts_without_a_password_are_counted_apart(lead, make_user):
+    waiting = make_user("nina.patel", mfa=False)
+    waiting.set_unusable_password()
+    waiting.save()
+    result = checks.mfa_check(timezone.now())
+    assert result.status == "met"
+    assert result.reason == "1 of 1 active portal account signs in with password and one-time code; 1 invited account not yet set up"
+
+
+def test_deactivated_and_expired_accounts_do_not_count_for_mfa(lead, make_user, auditor):
+    gone = make_user("nina.patel", mfa=False)
+    gone.is_active = False
+    gone.save()
+    result = checks.mfa_check(auditor.access_expires_at + timedelta(days=1))
+    assert result.status == "met" and result.reason.startswith("1 of 1 active portal account signs in")
+
+
+def test_the_password_rules_are_met_with_the_configured_validators():
+    result = checks.password_rules_check(timezone.now())
+    assert result.status == "met" and "at least 12 characters" in result.reason
+
+
+def test_the_password_rules_are_not_met_with_a_weaker_configuration(settings):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}}
+    ]
+    result = checks.password_rules_check(timezone.now())
+    assert result.status == "not_met"
+    assert result.reason.startswith("minimum length is 8, not 12; character classes rule is not active")
+
+
+def test_lockout_is_met_and_says_its_limits():
+    result = checks.lockout_check(timezone.now())
+    assert result.status == "met"
+    assert result.reason == "accounts lock after 5 failed sign-ins or one-time codes for 30 minutes, per username and per address"
+
+
+def test_lockout_is_not_met_without_a_username_lock(settings):
+    settings.AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+    assert checks.lockout_check(timezone.now()).status == "not_met"
+
+
+def test_a_generic_or_unnamed_account_fails_the_unique_accounts_check(lead):
+    assert checks.unique_accounts_check(timezone.now()).status == "met"
+    User.objects.create_user(username="admin", password=None, first_name="", last_name="")
+    result = checks.unique_accounts_check(timezone.now())
+    assert result.status == "not_met"
+    assert result.reason == "1 active account has a generic name; 1 active account is not tied to a named person"
+
+
+def test_the_provider_resyncs_password_obligations_from_the_records(staff):
+    staff.password_changed_at = timezone.now() - timedelta(days=10)
+    staff.save()
+    assert PasswordExpiryProvider().resync(now=timezone.now()) == 1
+    obligation = Obligation.objects.get(kind=KIND, subject_id=str(staff.pk), completed_at__isnull=True)
+    assert obligation.due_at == staff.password_changed_at + timedelta(days=365) and obligation.owner == staff
+    assert list(PasswordExpiryProvider().recipients(obligation)) == []
+
+
+def test_createsuperuser_refuses_a_generic_name(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Blue-Lantern-Rises-42")
+    with pytest.raises(CommandError, match="not allowed"):
+        call_command("createsuperuser", username="admin", email="a@example.test", interactive=False, verbosity=0)
+    assert not User.objects.exists()
+
+
+def test_a_superuser_obeys_the_password_rules_and_starts_the_clock():
+    with pytest.raises(ValidationError):
+        User.objects.create_superuser("pshah", "p@example.test", "short")
+    user = User.objects.create_superuser("pshah", "p@example.test", "Blue-Lantern-Rises-42", first_name="Priya", last_name="Shah")
+    assert user.role == Role.SECURITY_LEAD and user.password_changed_at is not None
+    assert Obligation.objects.filter(kind=KIND, subject_id=str(user.pk), completed_at__isnull=True).exists()
