@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grc.settings")
 
@@ -20,3 +21,14 @@ app.autodiscover_tasks()
 def ping(value: str = "pong") -> str:
     """A task with no side effects: the Celery round-trip test and health checks send it."""
     return value
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Workers and beat log like the web: JSON lines on stdout without PII (settings.LOGGING,
+    grc/logging.py), instead of Celery replacing the root logger's handlers with its own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -4,18 +4,25 @@ Services call it for every change they make; middleware and signal handlers call
 logins, MFA, lockouts and denials. The chain head is read and the new event appended under a
 lock (PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), so concurrent writers in
 different processes never fork the chain.
+
+Right after writing a failed sign-in, a permission denial, a download or a page view, the alarm
+rules look at it (``grc.audit.rules.observe``: a few indexed queries, never raising), so an alarm
+is raised at once rather than at the next minute's evaluation.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from grc.audit.models import GENESIS_HASH, AuditAnchor, AuditEvent, Channel, Outcome
+from grc.audit.rules import VIEWED_SUFFIX, WATCHED_ACTIONS, observe
 from grc.logging import redact
 
 logger = logging.getLogger("grc.audit")
@@ -81,7 +88,7 @@ def record_event(
         object_type=object_type[:100],
         object_id=str(object_id)[:64],
         outcome=outcome,
-        source_ip=getattr(request, "client_ip", None) or (request.META.get("REMOTE_ADDR") if request is not None else None) or None,
+        source_ip=_clean_ip(getattr(request, "client_ip", None) or (request.META.get("REMOTE_ADDR") if request is not None else None)),
         channel=channel or (channel_for(request) if request is not None else Channel.TASK),
         message=redact(message)[:500],
         details=info,
@@ -92,7 +99,21 @@ def record_event(
         event.prev_hash = head or _anchor_hash()
         event.hash = event.compute_hash()
         event.save(force_insert=True)
+    if event.action in WATCHED_ACTIONS or event.action.endswith(VIEWED_SUFFIX):
+        observe(event)  # the alarm rules look at failed sign-ins, denials, downloads and views at once
     return event
+
+
+def _clean_ip(value: str | None) -> str | None:
+    """The address as the database will return it, so the hash computed now still matches later
+    (PostgreSQL's ``inet`` shortens IPv6 addresses); anything unparsable is not kept."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
 def _anchor_hash() -> str:
@@ -122,7 +143,8 @@ def record_change(
 def record_view(request, obj, *, message: str = "") -> AuditEvent:
     """Audit that ``request.user`` opened ``obj``'s page (auditor page views, canary records).
 
-    Detail views of domain records call this; the alarm rules watch these events.
+    Detail views of domain records call this. If ``obj`` is a canary record (one indexed query,
+    ``grc.audit.rules.observe``), the view raises an alarm at once.
     """
     return record_event(f"{obj._meta.label_lower}.viewed", request=request, obj=obj, message=message)
 

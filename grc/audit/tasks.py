@@ -1,17 +1,55 @@
-"""Celery entry points of the audit trail: alarm rules and retention."""
+"""Celery entry points of the audit trail: alarm rules, alarm emails, retention and verification.
+
+Each task is thin: it calls one service with ``now`` and returns a count.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 
 @shared_task(name="grc.audit.tasks.evaluate_alarms")
 def evaluate_alarms() -> int:
-    """Evaluate the alarm rules (built by the audit issue); returns how many alarms were raised."""
-    return 0
+    """Every minute: evaluate the rate rules over their windows and send missed alarm emails;
+    returns how many alarms were raised (the same rules also run at once on each watched event)."""
+    from grc.audit.alarms import alarms_notify_missed
+    from grc.audit.rules import evaluate
+
+    now = timezone.now()
+    raised = len(evaluate(now=now))
+    alarms_notify_missed(now=now)
+    return raised
+
+
+@shared_task(name="grc.audit.tasks.notify_alarm", autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def notify_alarm(alarm_id: int) -> bool:
+    """Email the security leads about one alarm (queued after the alarm's transaction commits)."""
+    from grc.audit.alarms import alarm_notify
+
+    return alarm_notify(alarm_id=alarm_id, now=timezone.now())
 
 
 @shared_task(name="grc.audit.tasks.purge_expired_events")
 def purge_expired_events() -> int:
-    """Purge events past retention through the audited path (built by the audit issue)."""
-    return 0
+    """Daily: purge events past ``AUDIT_RETENTION_DAYS`` through the audited path, then verify the
+    chain (the purge must leave it whole) and make sure the log-review obligation is open.
+    Returns how many events were purged."""
+    from grc.audit.chain import chain_verify_record
+    from grc.audit.retention import purge_expired
+    from grc.audit.reviews import log_review_obligation_ensure
+
+    now = timezone.now()
+    purged = purge_expired(now=now)
+    chain_verify_record(now=timezone.now(), system_actor="task:purge_expired_events")
+    log_review_obligation_ensure(now=now)
+    return purged
+
+
+@shared_task(name="grc.audit.tasks.verify_chain")
+def verify_chain(requested_by: int | None = None) -> bool:
+    """Verify the chain now (the viewer's "Verify now" button); the result is an audit event."""
+    from grc.audit.chain import chain_verify_record
+
+    actor = f"task:verify_chain:user-{requested_by}" if requested_by else "task:verify_chain"
+    return chain_verify_record(now=timezone.now(), system_actor=actor).ok

@@ -1,8 +1,150 @@
-from django.shortcuts import render
+"""The audit trail viewer (security lead; auditors read-only): filter, keyset pages, CSV export.
 
-from grc.accounts.permissions import READERS, role_required
+Alarms and canaries are in ``alarm_views``, log reviews in ``review_views``; all are reached
+from the viewer's tabs. Every export is itself an audited download.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from grc.accounts.models import User
+from grc.accounts.permissions import LEAD_OR_AUDITOR, SECURITY_LEAD, role_required
+from grc.audit.chain import last_verification
+from grc.audit.forms import EventFilterForm
+from grc.audit.models import AuditEvent
+from grc.audit.selectors import active_alarm_count, attach_actors, event_page
+from grc.audit.services import record_download
+from grc.csvio import neutralise
+
+EXPORT_LIMIT = 100_000  # rows in one CSV export; narrow the filters for more
+EXPORT_BATCH = 2000
+EXPORT_HEADER = [
+    "id",
+    "occurred_at_utc",
+    "actor_id",
+    "actor",
+    "system_actor",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "channel",
+    "source_ip",
+    "message",
+    "details",
+    "prev_hash",
+    "hash",
+]
 
 
-@role_required(*READERS)
+def _cursor(request, name: str) -> int | None:
+    try:
+        value = int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def tabs_context(active: str) -> dict:
+    return {"tab": active, "active_alarms": active_alarm_count()}
+
+
+@role_required(*LEAD_OR_AUDITOR)
+@require_GET
 def index(request):
-    return render(request, "placeholder.html", {"title": "Audit trail"})
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters()
+    events = filters.apply(AuditEvent.objects.all())
+    page = event_page(events, before=_cursor(request, "before"), after=_cursor(request, "after"))
+    attach_actors(page.rows)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "paged": "before" in request.GET or "after" in request.GET,
+        "verification": last_verification(),
+        "export_limit": EXPORT_LIMIT,
+        "now": timezone.now(),
+        **tabs_context("events"),
+    }
+    return render(request, "audit/index.html", context)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _export_rows(events, limit: int) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    usernames = dict(User.objects.values_list("pk", "username"))
+    yield writer.writerow(EXPORT_HEADER)
+    cursor, sent = None, 0
+    while sent < limit:
+        batch = events.filter(id__lt=cursor) if cursor is not None else events
+        rows = list(batch.order_by("-id")[: min(EXPORT_BATCH, limit - sent)])
+        if not rows:
+            return
+        for event in rows:
+            cells = [
+                event.pk,
+                event.occurred_at.isoformat(),
+                event.actor_id or "",
+                usernames.get(event.actor_id, "") if event.actor_id else "",
+                event.actor_name,
+                event.action,
+                event.outcome,
+                event.object_type,
+                event.object_id,
+                event.channel,
+                event.source_ip or "",
+                event.message,
+                AuditEvent.details.field.value_to_string(event) if event.details else "",
+                event.prev_hash,
+                event.hash,
+            ]
+            yield writer.writerow([neutralise(cell) for cell in cells])
+        sent += len(rows)
+        cursor = rows[-1].pk
+
+
+@role_required(*LEAD_OR_AUDITOR)
+@require_GET
+def export(request):
+    """The filtered events as CSV (newest first, at most ``EXPORT_LIMIT`` rows), streamed."""
+    form = EventFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect(f"{reverse('audit:index')}?{request.GET.urlencode()}")
+    events = form.filters().apply(AuditEvent.objects.all())
+    count = events.order_by("-id")[:EXPORT_LIMIT].count()  # bounded: never counts past the limit
+    download = record_download(request, what="audit_csv", count=count, object_type="audit.auditevent")
+    events = events.filter(id__lt=download.pk)  # the rows as they were when asked for (not this download's own event)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(_export_rows(events, EXPORT_LIMIT), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+    return response
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def verify(request):
+    """Verify the whole chain in the background; the result appears on the viewer (an audit event)."""
+    from grc.audit.tasks import verify_chain
+
+    user_id = request.user.pk
+    transaction.on_commit(lambda: verify_chain.delay(user_id), robust=True)
+    messages.success(request, "Verification of the hash chain started. Its result is shown here when it finishes (reload the page).")
+    return redirect("audit:index")
