@@ -12,12 +12,19 @@ completion time, when one is completed. Opening is idempotent: opening again upd
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 from datetime import datetime
 
 from django.db import transaction
 
+from grc.audit.services import record_event
 from grc.compliance.cadences import cadence_for
-from grc.compliance.models import Obligation
+from grc.compliance.models import CalendarFeedToken, Obligation
+from grc.compliance.registry import providers
+
+logger = logging.getLogger("grc.compliance")
 
 PROGRAMME = "programme"
 
@@ -103,3 +110,62 @@ def obligations_for(subject, kind: str = ""):
 
 def open_obligation(kind: str, subject) -> Obligation | None:
     return obligations_for(subject, kind).filter(kind=kind, completed_at__isnull=True).first()
+
+
+# --- calendar feed tokens ------------------------------------------------------------------------
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_token_create(*, user, now: datetime, request=None) -> str:
+    """Make a new secret feed token for ``user`` (revoking any older one) and return it.
+
+    Only its hash is stored, so the link can be shown once; calendar apps keep it.
+    """
+    CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeedToken.objects.create(user=user, token_hash=feed_token_hash(token), created_at=now)
+    record_event("compliance.calendar_feed.created", request=request, actor=user, obj=feed)
+    return token
+
+
+@transaction.atomic
+def calendar_feed_token_revoke(*, user, now: datetime, request=None) -> int:
+    """Revoke the user's feed link; calendar apps subscribed to it get 404 from now on."""
+    revoked = 0
+    for feed in CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
+        feed.revoked_at = now
+        feed.save(update_fields=["revoked_at"])
+        record_event("compliance.calendar_feed.revoked", request=request, actor=user, obj=feed)
+        revoked += 1
+    return revoked
+
+
+def calendar_feed_user(token: str, now: datetime):
+    """The user a feed token belongs to, if the token is active and the user may still sign in."""
+    feed = CalendarFeedToken.objects.select_related("user").filter(token_hash=feed_token_hash(token), revoked_at__isnull=True).first()
+    if feed is None or not feed.user.is_active or not feed.user.access_is_current(now):
+        return None, feed
+    CalendarFeedToken.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed.user, feed
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+def obligations_resync(*, now: datetime) -> dict[str, int]:
+    """Ask every registered provider to re-open/re-date its kind's obligations from its records.
+
+    Cheap by contract (each provider touches only its open obligations); one failing provider is
+    logged and does not stop the others.
+    """
+    counts: dict[str, int] = {}
+    for kind, provider in sorted(providers().items()):
+        resync = getattr(provider, "resync", None)
+        if resync is None:
+            continue
+        try:
+            counts[kind] = int(resync(now=now) or 0)
+        except Exception:
+            logger.exception("resync of the %s provider failed", kind)
+            counts[kind] = -1
+    return counts

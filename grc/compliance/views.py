@@ -1,10 +1,230 @@
-from django.shortcuts import render
-from django.utils import timezone
+"""Pages of the obligation engine: dashboard, DPP catalogue, calendar (+ feed) and reminders.
 
-from grc.accounts.permissions import EVERYONE, role_required
+Views stay thin: selectors read, services write (and audit). Every page is role-checked;
+the iCalendar feed is the one view without a session: its secret token is the credential.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from grc.accounts.models import Role
+from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, role_required
+from grc.audit.services import record_event, record_view
+from grc.compliance import selectors, services
+from grc.compliance.calendar import Month, build_feed, group_by_local_day
+from grc.compliance.filters import ObligationFilter
+from grc.compliance.models import CalendarFeedToken, DeliveryStatus, OverdueDigest, Reminder
+from grc.compliance.posture import LABELS, RequirementState
+from grc.mail import absolute_url
+from grc.tables import table_page
+
+CALENDAR_DAY_ROWS = 4  # per day cell in the month view; the rest behind "+N more"
+MONTH_LIMIT = 2000
+FEED_LIMIT = 1000
+FEED_HISTORY_DAYS = 90
 
 
 @role_required(*EVERYONE)
 def dashboard(request):
     """The security lead's first page: DPP posture, deadlines, incidents, alarms and my tasks."""
-    return render(request, "compliance/dashboard.html", {"now": timezone.now()})
+    now = timezone.now()
+    data = selectors.dashboard(request.user, now)
+    context = {
+        "now": now,
+        "data": data,
+        "posture_cards": [(state.value, LABELS[state], data.posture[state.value]) for state in RequirementState],
+        "tasks_first": request.user.role in (Role.MANAGER, Role.STAFF),
+        "window_days": selectors.UPCOMING_WINDOW.days,
+    }
+    return render(request, "compliance/dashboard.html", context)
+
+
+@role_required(*EVERYONE)
+def catalogue(request):
+    """Every DPP clause with its computed status, the reason in words and evidence links."""
+    now = timezone.now()
+    rows = selectors.requirement_statuses(now)
+    posture = selectors.posture_counts(row.status for row in rows)
+    only = request.GET.get("status", "")
+    shown = [row for row in rows if row.status.status == only] if only in posture else rows
+    sections: dict[str, dict] = {}
+    for row in shown:
+        section = sections.setdefault(
+            row.requirement.section, {"number": row.requirement.section, "title": row.requirement.section_title, "rows": []}
+        )
+        section["rows"].append(row)
+    context = {
+        "sections": list(sections.values()),
+        "posture": posture,
+        "now": now,
+        "total": len(rows),
+        "only": LABELS[RequirementState(only)] if only in posture else "",
+    }
+    return render(request, "compliance/catalogue.html", context)
+
+
+@role_required(*EVERYONE)
+def requirement_detail(request, clause: str):
+    now = timezone.now()
+    row = selectors.requirement_row(clause, now)
+    if row is None:
+        raise Http404("No such DPP clause")
+    record_view(request, row.requirement)
+    obligations = selectors.visible_obligations(request.user).filter(clause=clause)
+    table = table_page(
+        request,
+        obligations,
+        sorts={"due": "due_at", "title": "title", "owner": ("owner__last_name", "owner__first_name"), "done": "completed_at"},
+        default_sort="-due",
+    )
+    rows = selectors.with_status(table.rows, now)
+    return render(request, "compliance/requirement_detail.html", {"row": row, "table": table, "rows": rows, "now": now})
+
+
+def _calendar_context(request, now) -> dict:
+    """What both calendar views show beside the dates: the user's feed link state."""
+    feed = CalendarFeedToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
+    new_token = request.session.pop("new_calendar_feed_token", None)
+    feed_url = absolute_url(reverse("compliance:calendar_feed", args=[new_token])) if new_token and feed else ""
+    return {"feed": feed, "feed_url": feed_url, "now": now}
+
+
+@role_required(*EVERYONE)
+def calendar_month(request):
+    """A month grid of due dates in the viewer's zone, with the same filters as the list."""
+    now = timezone.now()
+    zone = timezone.get_current_timezone()
+    month = Month.parse(request.GET.get("month"), timezone.localtime(now).date())
+    start, end = month.bounds(zone)
+    filterset = ObligationFilter(request.GET or None, queryset=selectors.visible_obligations(request.user), request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    if not filterset.is_bound:
+        filterset.form.is_valid()
+    in_month = list(queryset.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "id")[:MONTH_LIMIT])
+    by_day = group_by_local_day(selectors.with_status(in_month, now), zone)
+    today = timezone.localtime(now).date()
+    weeks = [
+        [
+            {
+                "date": day,
+                "in_month": day.month == month.month,
+                "today": day == today,
+                "items": by_day.get(day, [])[:CALENDAR_DAY_ROWS],
+                "more": max(len(by_day.get(day, [])) - CALENDAR_DAY_ROWS, 0),
+            }
+            for day in week
+        ]
+        for week in month.weeks()
+    ]
+    context = {
+        **_calendar_context(request, now),
+        "month": month,
+        "previous": month.shifted(-1),
+        "next": month.shifted(1),
+        "this_month": Month(today.year, today.month),
+        "weeks": weeks,
+        "filterset": filterset,
+        "count": len(in_month),
+        "truncated": len(in_month) >= MONTH_LIMIT,
+        "view": "month",
+    }
+    return render(request, "compliance/calendar_month.html", context)
+
+
+@role_required(*EVERYONE)
+def calendar_list(request):
+    """Every obligation's due date as a sortable, filterable, paginated table."""
+    now = timezone.now()
+    table = table_page(
+        request,
+        selectors.visible_obligations(request.user),
+        sorts={
+            "due": "due_at",
+            "clause": "clause",
+            "title": "title",
+            "owner": ("owner__last_name", "owner__first_name"),
+            "done": "completed_at",
+        },
+        default_sort="due",
+        filterset_class=ObligationFilter,
+    )
+    rows = selectors.with_status(table.rows, now)
+    return render(
+        request, "compliance/calendar_list.html", {**_calendar_context(request, now), "table": table, "rows": rows, "view": "list"}
+    )
+
+
+@require_POST
+@role_required(*EVERYONE)
+def feed_token_create(request):
+    """Make (or regenerate) the user's secret feed link; it is shown once, on the next page."""
+    token = services.calendar_feed_token_create(user=request.user, now=timezone.now(), request=request)
+    request.session["new_calendar_feed_token"] = token
+    messages.success(request, "Your calendar feed link is ready. Copy it now: it is shown only once. Any older link stopped working.")
+    return redirect(_back_to_calendar(request))
+
+
+@require_POST
+@role_required(*EVERYONE)
+def feed_token_revoke(request):
+    if services.calendar_feed_token_revoke(user=request.user, now=timezone.now(), request=request):
+        messages.success(request, "Your calendar feed link is revoked: calendar apps subscribed to it stop updating.")
+    return redirect(_back_to_calendar(request))
+
+
+def _back_to_calendar(request) -> str:
+    return reverse("compliance:calendar_list") if request.POST.get("view") == "list" else reverse("compliance:calendar")
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """The iCalendar feed: no session, the secret token is the credential (checked by hash).
+
+    It shows what the token's user may see (the same rule as the pages), and each read is
+    audited. An unknown or revoked token gets 404, also audited.
+    """
+    now = timezone.now()
+    user, feed = services.calendar_feed_user(token, now)
+    if user is None:
+        record_event(
+            "compliance.calendar_feed.refused",
+            request=request,
+            outcome="failure",
+            obj=feed,
+            message="revoked token or inactive user" if feed else "unknown token",
+        )
+        raise Http404("No such calendar feed")
+    recent = Q(completed_at__isnull=True) | Q(completed_at__gte=now - timedelta(days=FEED_HISTORY_DAYS))
+    rows = list(selectors.visible_obligations(user).filter(recent).order_by("due_at", "id")[:FEED_LIMIT])
+    host = urlsplit(settings.PORTAL_BASE_URL).hostname or "dpp-portal"
+    body = build_feed(rows, name=f"DPP deadlines · {settings.ORGANISATION_NAME}", now=now, host=host, absolute=absolute_url)
+    record_event("compliance.calendar_feed.read", request=request, actor=user, obj=feed, details={"events": len(rows)})
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dpp-deadlines.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*SECURITY_LEAD)
+def reminders(request):
+    """Reminder emails that failed or are waiting for a retry, and the latest sent ones."""
+    problems = DeliveryStatus.PENDING, DeliveryStatus.FAILED
+    base = Reminder.objects.select_related("obligation", "obligation__owner")
+    context = {
+        "problems": list(base.filter(status__in=problems).order_by("next_attempt_at", "pk")[:200]),
+        "digest_problems": list(OverdueDigest.objects.select_related("user").filter(status__in=problems).order_by("-day", "pk")[:100]),
+        "recent": list(base.filter(status=DeliveryStatus.SENT).order_by("-sent_at", "-pk")[:25]),
+        "now": timezone.now(),
+    }
+    return render(request, "compliance/reminders.html", context)

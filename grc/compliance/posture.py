@@ -1,0 +1,168 @@
+"""A DPP requirement's status from plain data: its live checks and its obligation kinds.
+
+Pure functions over dataclasses, so the rules are tested without a database; the selector
+``grc.compliance.selectors.requirement_statuses`` loads the data in a fixed number of queries.
+
+The rules (worst wins): an overdue obligation → ``not_met``; one due inside its warning window,
+or one completed late in the last ``RECENT_LATE_WINDOW`` → ``at_risk``; everything open and
+on time → ``met``; nothing recorded and no check registered → ``not_tracked``. A live check
+contributes its own status; a check that says ``not_tracked`` counts as nothing recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from grc.compliance.cadences import Cadence
+from grc.compliance.registry import CheckResult
+from grc.timefmt import span, time_left
+
+RECENT_LATE_WINDOW = timedelta(days=90)
+
+
+class RequirementState(StrEnum):
+    MET = "met"
+    AT_RISK = "at_risk"
+    NOT_MET = "not_met"
+    NOT_TRACKED = "not_tracked"
+
+
+SEVERITY = {RequirementState.NOT_TRACKED: 0, RequirementState.MET: 1, RequirementState.AT_RISK: 2, RequirementState.NOT_MET: 3}
+LABELS = {
+    RequirementState.MET: "met",
+    RequirementState.AT_RISK: "at risk",
+    RequirementState.NOT_MET: "not met",
+    RequirementState.NOT_TRACKED: "not yet tracked",
+}
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """What the records say about one obligation kind of a clause (one aggregate row)."""
+
+    kind: str
+    open_count: int = 0
+    overdue_count: int = 0
+    next_due_at: datetime | None = None  # earliest due time of the open ones (the most overdue first)
+    last_completed_at: datetime | None = None
+    completed_count: int = 0
+    late_recently: int = 0  # completed after their due time within RECENT_LATE_WINDOW
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One contribution to a requirement's status: a live check or an obligation kind."""
+
+    source: str  # "check" or "obligation"
+    name: str
+    status: RequirementState
+    reason: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class RequirementStatus:
+    status: RequirementState
+    reason: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """Evidence links (name, url) in the order of the findings, worst first."""
+        return [(finding.name, finding.url) for finding in self.findings if finding.url]
+
+
+def _ago(delta: timedelta) -> str:
+    """Whole days, as auditors count them ("104 days ago"); shorter spans as ``span`` words."""
+    days = delta.days
+    if days >= 2:
+        return f"{days} days"
+    return span(delta)
+
+
+def _cadence_words(cadence: Cadence) -> str:
+    if cadence.period is None:
+        return ""
+    return f"due every {cadence.period}" if cadence.recurring else f"due within {cadence.period}"
+
+
+def kind_finding(summary: KindSummary, cadence: Cadence, now: datetime, *, url: str = "") -> Finding | None:
+    """The finding of one obligation kind, or None when nothing of that kind was ever recorded."""
+    if summary.open_count == 0 and summary.completed_count == 0:
+        return None
+    context = []
+    if summary.last_completed_at is not None:
+        context.append(f"last completed {_ago(now - summary.last_completed_at)} ago")
+    if words := _cadence_words(cadence):
+        context.append(words)
+    title = cadence.title
+    if summary.overdue_count:
+        oldest = time_left(summary.next_due_at, now) if summary.next_due_at else "overdue"
+        if summary.overdue_count == 1:
+            headline, status = f"{title} {oldest}", RequirementState.NOT_MET
+        else:
+            headline, status = f"{title}: {summary.overdue_count} overdue, the oldest {oldest}", RequirementState.NOT_MET
+    elif summary.open_count and summary.next_due_at is not None and now >= summary.next_due_at - cadence.warning:
+        headline, status = f"{title} {time_left(summary.next_due_at, now)}", RequirementState.AT_RISK
+    elif summary.late_recently:
+        times = "once" if summary.late_recently == 1 else f"{summary.late_recently} times"
+        headline = f"{title} completed late {times} in the last {RECENT_LATE_WINDOW.days} days"
+        status = RequirementState.AT_RISK
+    elif summary.open_count and summary.next_due_at is not None:
+        headline, status = f"{title} next {time_left(summary.next_due_at, now)}", RequirementState.MET
+    else:
+        count = "once" if summary.completed_count == 1 else f"all {summary.completed_count}"
+        headline, status = f"{title} completed on time ({count})", RequirementState.MET
+    reason = f"{headline} ({'; '.join(context)})" if context else headline
+    return Finding(source="obligation", name=title, status=status, reason=reason, url=url)
+
+
+def check_finding(name: str, result: CheckResult) -> Finding:
+    try:
+        status = RequirementState(result.status)
+    except ValueError:
+        status = RequirementState.AT_RISK
+        reason = f"the check returned an unknown status {result.status!r}"
+    else:
+        reason = result.reason
+    return Finding(source="check", name=name, status=status, reason=reason, url=result.url)
+
+
+def run_check(name: str, check: Callable[[datetime], CheckResult], now: datetime) -> Finding:
+    """Run one live check; a check that crashes makes the clause at risk instead of breaking the page."""
+    try:
+        return check_finding(name, check(now))
+    except Exception as error:  # a broken check of another app must not take the dashboard down
+        import logging
+
+        logging.getLogger("grc.compliance").exception("DPP check %s failed", name)
+        return Finding(
+            source="check", name=name, status=RequirementState.AT_RISK, reason=f"the check could not run ({type(error).__name__})"
+        )
+
+
+def requirement_status(findings: Iterable[Finding]) -> RequirementStatus:
+    """Combine findings: the worst status wins and its reasons are the requirement's reason."""
+    ordered = sorted(findings, key=lambda finding: -SEVERITY[finding.status])
+    counted = [finding for finding in ordered if finding.status != RequirementState.NOT_TRACKED]
+    if not counted:
+        reasons = [finding.reason for finding in ordered if finding.reason]
+        reason = "; ".join(reasons) or "Nothing records this clause yet: no obligation or live check is registered for it."
+        return RequirementStatus(RequirementState.NOT_TRACKED, reason, tuple(ordered))
+    worst = counted[0].status
+    reason = "; ".join(finding.reason for finding in counted if finding.status == worst)
+    return RequirementStatus(worst, reason, tuple(ordered))
+
+
+def posture_counts(statuses: Iterable[RequirementStatus]) -> dict[str, int]:
+    """How many requirements are met / at risk / not met / not tracked (every key present)."""
+    counts = Counter(status.status for status in statuses)
+    return {state.value: counts.get(state, 0) for state in RequirementState}

@@ -1,0 +1,134 @@
+"""The beat task on a real Celery worker over Redis: it runs the sweep against the shared database.
+
+The worker is a separate process, so it must reach the test database: PostgreSQL (a file
+SQLite database would also do; the default in-memory test database cannot be shared).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from grc.compliance.models import Reminder
+from tests.compliance.conftest import make_obligation
+from tests.core.test_celery import redis_available
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/11"  # this suite's own Redis database
+TASK = "grc.compliance.tasks.sweep_reminders"  # the name CELERY_BEAT_SCHEDULE uses
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the worker process cannot see the in-memory SQLite test database; run with DATABASE_URL=postgres://...",
+    ),
+    pytest.mark.skipif(not redis_available() and os.environ.get("REQUIRE_REDIS") != "1", reason="Redis is not reachable at 127.0.0.1:6379"),
+]
+
+
+def worker_database_url() -> str:
+    settings = connection.settings_dict
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}"
+
+
+@pytest.fixture
+def sweep_worker(tmp_path):
+    """A real ``celery worker`` on Redis that uses the test database and writes emails to files."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "test",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DATABASE_URL": worker_database_url(),
+        "EMAIL_URL": f"filemail:///{mail_dir}",
+        "REMINDER_SWEEP_SECONDS": "300",
+    }
+    log = tmp_path / "worker.log"
+    with open(log, "w") as handle:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "grc",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"compliance-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 120
+    while " ready." not in log.read_text() and time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("the worker stopped while starting:\n" + log.read_text()[-4000:])
+        time.sleep(0.3)
+    yield process, mail_dir, log
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def redis_client():
+    """A separate Celery client on Redis, so the project's app (eager in tests, with cached
+    backends from earlier tests) is left untouched; tasks are sent by name, as beat does."""
+    from celery import Celery
+
+    client = Celery("compliance-test-client", broker=REDIS_URL, backend=REDIS_URL)
+    yield client
+    client.close()
+
+
+def test_the_beat_task_sends_due_reminders_through_a_real_worker(redis_client, sweep_worker, manager):
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["reminder-sweep"]["task"] == TASK
+    process, mail_dir, log = sweep_worker
+    obligation = make_obligation(
+        "assets.finding_fix", due_at=timezone.now() + timedelta(hours=2), owner=manager, title="Patch the VPN gateway"
+    )
+    result = redis_client.send_task(TASK)
+    try:
+        sent = result.get(timeout=90)
+    except Exception:
+        pytest.fail("the worker did not answer:\n" + log.read_text()[-4000:])
+    assert sent >= 1, log.read_text()[-3000:]
+    reminder = Reminder.objects.get(obligation=obligation)
+    assert (reminder.milestone, reminder.status) == ("-1d", "sent")
+    assert manager.pk in reminder.delivered_to
+    deadline = time.monotonic() + 10
+    while not any(mail_dir.glob("*.log")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    emails = "".join(path.read_text() for path in mail_dir.glob("*.log"))
+    assert "Patch the VPN gateway" in emails and manager.email in emails
+    assert redis_client.send_task(TASK).get(timeout=60) == 0  # the worker's second sweep sends nothing new
+    assert Reminder.objects.filter(obligation=obligation).count() == 1
+    assert process.poll() is None

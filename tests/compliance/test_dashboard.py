@@ -1,0 +1,185 @@
+"""The dashboard: posture, deadlines, incident clocks, alarms and my tasks, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from grc.compliance.models import Obligation
+from tests.compliance.conftest import make_obligation
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+URL = "/compliance/"
+
+
+def fill(count: int, owner, now) -> None:
+    """``count`` open obligations due over the next weeks, some overdue, one in five an incident."""
+    rows = []
+    for i in range(count):
+        kind = "incidents.amazon_notification" if i % 5 == 0 else "assets.finding_fix"
+        due = now + timedelta(hours=i * 3 - count)
+        rows.append(
+            Obligation(
+                kind=kind,
+                clause="1.6" if i % 5 == 0 else "2.7",
+                title=f"Item {i}",
+                owner=owner,
+                subject_type="tests.bulk",
+                subject_id=str(i),
+                anchor_at=due - timedelta(hours=24),
+                due_at=due,
+            )
+        )
+    Obligation.objects.bulk_create(rows)
+
+
+def test_every_role_gets_the_dashboard(client, lead, manager, staff, auditor):
+    assert reverse("compliance:dashboard") == URL
+    for user in (lead, manager, staff, auditor):
+        assert signed_in(client, user).get(URL).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_it_shows_posture_counts_for_all_sixteen_requirements(lead_client):
+    page = lead_client.get(URL).content.decode()
+    assert 'data-testid="posture"' in page
+    response = lead_client.get(URL)
+    posture = response.context["data"].posture
+    assert sum(posture.values()) == 16
+    assert set(posture) == {"met", "at_risk", "not_met", "not_tracked"}
+
+
+def test_overdue_and_due_soon_obligations_are_listed_by_due_time_and_later_ones_are_not(lead_client, lead):
+    now = timezone.now()
+    later = make_obligation("assets.finding_fix", due_at=now + timedelta(days=3), title="Patch the VPN", owner=lead)
+    overdue = make_obligation("assets.finding_fix", due_at=now - timedelta(days=2), title="Rotate the keys", owner=lead)
+    far = make_obligation("assets.finding_fix", due_at=now + timedelta(days=40), title="Far away task", owner=lead)
+    done = make_obligation("assets.finding_fix", due_at=now - timedelta(days=1), completed_at=now - timedelta(days=2), title="Already done")
+    response = lead_client.get(URL)
+    upcoming = response.context["data"].upcoming
+    assert [o.pk for o in upcoming] == [overdue.pk, later.pk]
+    assert far.pk not in [o.pk for o in upcoming] and done.pk not in [o.pk for o in upcoming]
+    page = response.content.decode()
+    assert "overdue by 2 days" in page
+    assert 'class="countdown' in page
+    assert response.context["data"].counts["overdue"] == 1
+
+
+def test_open_incidents_show_their_24_hour_clock(lead_client, lead):
+    now = timezone.now()
+    make_obligation(
+        "incidents.amazon_notification",
+        anchor_at=now - timedelta(hours=18),
+        due_at=now + timedelta(hours=6),
+        title="Notify Amazon: incident 42",
+        url="/incidents/42/",
+        owner=lead,
+    )
+    make_obligation(
+        "incidents.amazon_notification",
+        anchor_at=now - timedelta(hours=30),
+        due_at=now - timedelta(hours=6),
+        completed_at=now - timedelta(hours=8),
+        title="Old incident",
+    )
+    response = lead_client.get(URL)
+    incidents = response.context["data"].incidents
+    assert [o.title for o in incidents] == ["Notify Amazon: incident 42"]
+    assert incidents[0].clock_percent == 75
+    page = response.content.decode()
+    assert '<progress class="incident-clock w-100" max="100" value="75"' in page
+    assert 'href="/incidents/42/"' in page
+
+
+def test_my_tasks_lists_what_the_user_owns(manager_client, manager, lead):
+    now = timezone.now()
+    make_obligation("access_reviews.quarterly_review", due_at=now + timedelta(days=60), title="Sign off my team's review", owner=manager)
+    make_obligation("access_reviews.quarterly_review", due_at=now + timedelta(days=60), title="Lead's own task", owner=lead)
+    response = manager_client.get(URL)
+    assert [o.title for o in response.context["data"].my_tasks] == ["Sign off my team's review"]
+
+
+def test_managers_and_staff_see_their_tasks_first_and_the_lead_sees_posture_first(client, lead, manager, staff):
+    for user, tasks_first in ((manager, True), (staff, True), (lead, False)):
+        page = signed_in(client, user).get(URL).content.decode()
+        assert (page.index('data-testid="my-tasks"') < page.index('data-testid="posture"')) is tasks_first
+
+
+def test_empty_states_say_what_to_do_next(lead_client):
+    page = lead_client.get(URL).content.decode()
+    assert "Nothing is overdue or due in the next 14 days" in page
+    assert "You have no open tasks" in page
+    assert "No incident clock is running" in page
+
+
+def test_staff_see_only_their_own_deadlines_and_no_incident_panel(staff_client, staff, lead):
+    now = timezone.now()
+    make_obligation("access_reviews.training_annual", due_at=now + timedelta(days=2), title="My training", owner=staff)
+    make_obligation(
+        "incidents.amazon_notification",
+        anchor_at=now - timedelta(hours=2),
+        due_at=now + timedelta(hours=22),
+        title="Secret incident",
+        owner=lead,
+    )
+    response = staff_client.get(URL)
+    page = response.content.decode()
+    assert "My training" in page
+    assert "Secret incident" not in page
+    assert [o.title for o in response.context["data"].upcoming] == ["My training"]
+    assert 'data-testid="deadlines"' not in page  # the same rows as "My tasks": shown once
+    assert 'data-testid="incident-clocks"' not in page
+    assert 'data-testid="alarms"' not in page
+
+
+def test_auditors_see_the_posture_read_only_without_tasks(auditor_client):
+    page = auditor_client.get(URL).content.decode()
+    assert "read-only" in page
+    assert 'data-testid="posture"' in page
+    assert 'data-testid="my-tasks"' not in page
+    assert "<form" not in page.split('id="main"')[1]
+
+
+def test_the_lead_and_auditors_see_the_open_alarms_panel_and_others_do_not(client, lead, auditor, manager, staff):
+    for user, shown in ((lead, True), (auditor, True), (manager, False), (staff, False)):
+        assert ('data-testid="alarms"' in signed_in(client, user).get(URL).content.decode()) is shown
+
+
+@pytest.mark.parametrize("user_fixture", ["lead", "manager", "staff"])
+def test_the_dashboard_runs_a_fixed_number_of_queries_whatever_the_number_of_obligations(client, request, user_fixture):
+    user = request.getfixturevalue(user_fixture)
+    client = signed_in(client, user)
+    now = timezone.now()
+    client.get(URL)  # warm caches (content types, url resolvers)
+    fill(5, user, now)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(URL).status_code == 200
+    Obligation.objects.filter(subject_type="tests.bulk").delete()
+    fill(200, user, now)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert len(response.context["data"].upcoming) == 25  # limited, with a link to the full list
+    assert len(small) == len(large), [q["sql"][:120] for q in large.captured_queries]
+
+
+def test_the_engine_s_own_dashboard_queries_stay_under_a_pinned_budget(lead_client, lead, bare_registry, django_assert_max_num_queries):
+    """Without the apps' live checks (each runs its own fixed queries): session, user, device,
+    one aggregate of every kind, requirements, counts, three lists, alarms, session save (3)."""
+    lead_client.get(URL)
+    for size in (5, 200):
+        Obligation.objects.filter(subject_type="tests.bulk").delete()
+        fill(size, lead, timezone.now())
+        with django_assert_max_num_queries(13):
+            lead_client.get(URL)
