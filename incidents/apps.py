@@ -5,3 +5,8 @@ class IncidentsConfig(AppConfig):
     name = "incidents"
     label = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents.obligations import register
+
+        register()

@@ -5,3 +5,8 @@ class PoliciesConfig(AppConfig):
     name = "grc.policies"
     label = "policies"
     verbose_name = "Policy library"
+
+    def ready(self) -> None:
+        from grc.policies.obligations import register
+
+        register()

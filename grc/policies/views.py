@@ -1,8 +1,269 @@
-from django.shortcuts import render
+"""Pages of the policy library: index, document, versions, approval, signed reviews, major changes.
 
-from grc.accounts.permissions import READERS, role_required
+Views stay thin: access helpers say who may do what, services do the writes and the audit.
+Approving a version and signing a review need a fresh one-time code (step-up MFA).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grc.accounts.permissions import EVERYONE, LEAD_OR_MANAGER, SECURITY_LEAD, deny, role_required
+from grc.accounts.stepup import SESSION_KEY, step_up_required
+from grc.audit.services import record_view
+from grc.compliance.cadences import cadence_for
+from grc.compliance.services import obligations_for
+from grc.policies import services
+from grc.policies.access import get_document_for, get_version_for
+from grc.policies.catalogue import document_types_ensure
+from grc.policies.forms import ApproveForm, DocumentForm, MajorChangeForm, ReviewForm, VersionForm
+from grc.policies.models import Document, DocumentType, MajorChange, VersionStatus
+from grc.policies.rules import review_state
+from grc.policies.selectors import library
 
 
-@role_required(*READERS)
+def _step_up_time(request) -> datetime:
+    stamp = request.session.get(SESSION_KEY)
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp else timezone.now()
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@role_required(*EVERYONE)
 def index(request):
-    return render(request, "placeholder.html", {"title": "Policies"})
+    now = timezone.now()
+    documents = list(library())
+    for document in documents:
+        warning = cadence_for(document.type.review_kind).warning
+        document.review_state = review_state(due_at=document.review_due_at, warning=warning, now=now)
+    types_without_document = DocumentType.objects.filter(document__isnull=True).count()
+    return render(
+        request,
+        "policies/index.html",
+        {"documents": documents, "now": now, "types_without_document": types_without_document, "can_edit": request.user.is_security_lead},
+    )
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def document_create(request):
+    document_types_ensure()  # the built-in types exist even on a database made without migrations' data
+    form = DocumentForm(request.POST or None, initial={"owner": request.user, "approver": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.document_create(
+                type=data["type"],
+                title=data["title"],
+                owner=data["owner"],
+                approver=data["approver"],
+                by=request.user,
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Document created with a first draft: write its sections, then ask the approver to approve it.")
+            return redirect("policies:version_edit", document.versions.get().pk)
+    return render(request, "policies/document_form.html", {"form": form})
+
+
+@role_required(*EVERYONE)
+def document_detail(request, pk: int):
+    document, access = get_document_for(request.user, pk)
+    record_view(request, document)
+    now = timezone.now()
+    versions = list(document.versions.select_related("approved_by", "created_by"))
+    draft = next((v for v in versions if v.status == VersionStatus.DRAFT), None)
+    context = {
+        "document": document,
+        "access": access,
+        "now": now,
+        "versions": versions,
+        "draft": draft,
+        "draft_missing": services.version_missing_parts(draft) if draft else [],
+        "reviews": list(document.reviews.select_related("reviewer", "version")[:50]),
+        "changes": list(document.major_changes.select_related("logged_by", "review")[:50]),
+        "obligations": list(obligations_for(document).filter(completed_at__isnull=True)),
+        "review_state": review_state(due_at=document.review_due_at, warning=cadence_for(document.type.review_kind).warning, now=now),
+    }
+    return render(request, "policies/document_detail.html", context)
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def document_edit(request, pk: int):
+    document, access = get_document_for(request.user, pk)
+    form = DocumentForm(request.POST or None, instance=Document.objects.get(pk=document.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.document_update(
+            document=document,
+            title=data["title"],
+            owner=data["owner"],
+            approver=data["approver"],
+            by=request.user,
+            now=timezone.now(),
+            request=request,
+        )
+        messages.success(request, "Document saved.")
+        return redirect(document)
+    return render(request, "policies/document_form.html", {"form": form, "document": document})
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def version_create(request, pk: int):
+    document, access = get_document_for(request.user, pk)
+    draft = services.version_draft_create(document=document, by=request.user, now=timezone.now(), request=request)
+    return redirect("policies:version_edit", draft.pk)
+
+
+@role_required(*EVERYONE)
+def version_detail(request, pk: int):
+    version, access = get_version_for(request.user, pk)
+    record_view(request, version)
+    type_ = version.document.type
+    sections = [(s, version.sections.get(s["key"], "")) for s in type_.sections]
+    lists = [(e, version.lists.get(e["key"], [])) for e in type_.lists]
+    context = {
+        "version": version,
+        "document": version.document,
+        "access": access,
+        "sections": sections,
+        "lists": lists,
+        "missing": services.version_missing_parts(version) if version.is_draft else [],
+    }
+    return render(request, "policies/version_detail.html", context)
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def version_edit(request, pk: int):
+    version, access = get_version_for(request.user, pk)
+    if not version.is_draft:
+        raise deny(request, "approved versions are not edited")
+    form = VersionForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        version = services.version_update(
+            version=version,
+            sections=form.section_values,
+            lists=form.list_values,
+            change_summary=form.cleaned_data["change_summary"],
+            by=request.user,
+            now=timezone.now(),
+            request=request,
+        )
+        missing = services.version_missing_parts(version)
+        if missing:
+            messages.warning(request, f"Draft saved. Before it can be approved, fill in: {', '.join(missing)}.")
+        else:
+            messages.success(request, "Draft saved. Every required section is filled in: the approver can approve it.")
+        return redirect(version)
+    return render(request, "policies/version_form.html", {"form": form, "version": version, "document": version.document})
+
+
+@role_required(*LEAD_OR_MANAGER)
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def version_approve(request, pk: int):
+    version, access = get_version_for(request.user, pk)
+    if not access.can_sign:
+        raise deny(request, "not the approver")
+    form = ApproveForm(request.POST or None)
+    missing = services.version_missing_parts(version) if version.is_draft else []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_approve(
+                version=version, by=request.user, step_up_at=_step_up_time(request), now=timezone.now(), request=request
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"Version {version.number} approved: it is now the version in force.")
+            return redirect(version.document)
+    return render(request, "policies/approve.html", {"form": form, "version": version, "document": version.document, "missing": missing})
+
+
+@role_required(*LEAD_OR_MANAGER)
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def review_sign(request, pk: int):
+    document, access = get_document_for(request.user, pk)
+    if not access.can_sign:
+        raise deny(request, "not the approver")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.document_review_sign(
+                document=document,
+                reviewer=request.user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+                step_up_at=_step_up_time(request),
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if review.outcome == "new_version":
+                messages.success(request, "Review signed. A new draft was started from the version in force for the changes.")
+            else:
+                messages.success(request, f"Review signed. The next review is due in {document.type.review_period_months} months.")
+            return redirect(document)
+    open_changes = document.major_changes.filter(review__isnull=True).select_related("logged_by")
+    return render(request, "policies/review_form.html", {"form": form, "document": document, "open_changes": open_changes})
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def major_change_create(request):
+    initial = {}
+    if request.GET.get("document"):
+        initial["document"] = request.GET["document"]
+    form = MajorChangeForm(request.POST or None, initial=initial)
+    if not form.fields["document"].queryset.exists():
+        messages.info(request, "Create the incident response plan first: major changes open reviews of it.")
+        return redirect("policies:index")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.major_change_log(
+                document=data["document"],
+                summary=data["summary"],
+                category=data["category"],
+                changed_at=data["changed_at"],
+                systems=data["systems"],
+                by=request.user,
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Major change logged. A review of the {change.document.type.name.lower()} is due by {timezone.localtime(change.review_due_at):%d %b %Y}.",
+            )
+            return redirect(change.document)
+    return render(request, "policies/major_change_form.html", {"form": form, "days": services.major_change_review_days()})
+
+
+@role_required(*EVERYONE)
+def major_change_list(request):
+    changes = MajorChange.objects.select_related("document__type", "logged_by", "review").order_by("-changed_at", "-id")[:200]
+    return render(request, "policies/major_changes.html", {"changes": changes, "now": timezone.now()})

@@ -1,0 +1,112 @@
+"""Forms of the policy library. The version form is built from the document type's definition,
+so every type (IR plan, runbook, policy) gets its own sections without its own form class."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from grc.accounts.models import Role, User
+from grc.forms import DateTimeInput, StyledForm, StyledModelForm
+from grc.policies.models import ChangeCategory, Document, DocumentType, DocumentVersion, ReviewOutcome
+from grc.policies.rules import parse_list
+
+
+def signers():
+    return User.objects.filter(is_active=True, role__in=[Role.SECURITY_LEAD, Role.MANAGER])
+
+
+class DocumentForm(StyledModelForm):
+    class Meta:
+        model = Document
+        fields = ["type", "title", "owner", "approver"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = signers()
+        self.fields["approver"].queryset = signers()
+        self.fields["owner"].help_text = "keeps the document current"
+        if self.instance.pk:
+            del self.fields["type"]
+        else:
+            self.fields["type"].queryset = DocumentType.objects.filter(document__isnull=True)
+            self.fields["type"].empty_label = None
+
+
+class VersionForm(StyledForm):
+    """One textarea per section and per list of the type (lists: one item per line)."""
+
+    change_summary = forms.CharField(
+        label="What changed in this version", max_length=300, required=False, help_text="Shown in the version history."
+    )
+
+    def __init__(self, *args, version: DocumentVersion, **kwargs):
+        self.type = version.document.type
+        initial = {"change_summary": version.change_summary}
+        initial.update({f"section_{s['key']}": version.sections.get(s["key"], "") for s in self.type.sections})
+        initial.update({f"list_{e['key']}": "\n".join(version.lists.get(e["key"], [])) for e in self.type.lists})
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        fields = {}
+        for section in self.type.sections:
+            fields[f"section_{section['key']}"] = forms.CharField(
+                label=section["title"] + ("" if section.get("required") else " (optional)"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+                help_text=section.get("help", ""),
+            )
+        for entry in self.type.lists:
+            fields[f"list_{entry['key']}"] = forms.CharField(
+                label=entry["title"],
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
+                help_text=entry.get("help", "One item per line."),
+            )
+        fields["change_summary"] = self.fields.pop("change_summary")
+        self.fields.clear()
+        self.fields.update(fields)
+
+    @property
+    def section_values(self) -> dict[str, str]:
+        return {s["key"]: self.cleaned_data.get(f"section_{s['key']}", "").strip() for s in self.type.sections}
+
+    @property
+    def list_values(self) -> dict[str, list[str]]:
+        return {e["key"]: parse_list(self.cleaned_data.get(f"list_{e['key']}", "")) for e in self.type.lists}
+
+
+class ApproveForm(StyledForm):
+    confirm = forms.BooleanField(label="I have read this version and approve it as the version in force.")
+
+
+class ReviewForm(StyledForm):
+    outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect, initial=ReviewOutcome.NO_CHANGE)
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you checked, and what must change if a new version is needed. Stored encrypted.",
+    )
+    confirm = forms.BooleanField(label="I have reviewed and verified the document against our current systems, controls and risks.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == ReviewOutcome.NEW_VERSION and not (data.get("note") or "").strip():
+            self.add_error("note", "Say what must change: the new draft starts from this note.")
+        return data
+
+
+class MajorChangeForm(StyledForm):
+    document = forms.ModelChoiceField(queryset=Document.objects.none(), label="Document to review", empty_label=None)
+    summary = forms.CharField(
+        label="What changed", max_length=200, help_text="e.g. moved the order database to a new cloud account. No names."
+    )
+    category = forms.ChoiceField(choices=ChangeCategory.choices, label="Kind of change")
+    changed_at = forms.DateTimeField(label="When", widget=DateTimeInput(), help_text="When the change took (or takes) effect.")
+    systems = forms.CharField(label="Systems affected", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = Document.objects.filter(type__reviews_after_major_change=True).select_related("type")
+        if not self.is_bound:
+            self.initial.setdefault("changed_at", timezone.localtime().replace(second=0, microsecond=0))

@@ -1,0 +1,57 @@
+"""Reads of the incident pages: the list queryset (a fixed number of queries at any size) and the
+timeline of one incident (workflow steps with who/when, notifications, evidence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from incidents.access import incidents_visible_to
+from incidents.models import Incident, Severity, Status
+
+ENCRYPTED_FIELDS = ("description", "actions_taken", "remediation_actions", "corrective_controls")
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+STATUS_RANK = {status: index for index, status in enumerate(Status.values)}
+
+
+def incident_list(user) -> QuerySet[Incident]:
+    queryset = (
+        incidents_visible_to(user).select_related("owner", "reported_by", "amazon_notification").prefetch_related("systems", "assets")
+    )
+    # the list shows no free text: leave the encrypted columns unread (and undecrypted)
+    queryset = queryset.defer(*ENCRYPTED_FIELDS, "amazon_notification__body")
+    return queryset.annotate(
+        severity_rank=Case(
+            *[When(severity=k, then=Value(v)) for k, v in SEVERITY_RANK.items()], default=Value(0), output_field=IntegerField()
+        ),
+        status_rank=Case(*[When(status=k, then=Value(v)) for k, v in STATUS_RANK.items()], default=Value(0), output_field=IntegerField()),
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    by: object | None = None
+    detail: str = ""
+    status: str = ""  # a badge key
+
+
+def timeline(incident: Incident, *, full: bool) -> list[TimelineEntry]:
+    """Everything that happened to the incident, oldest first. ``full`` adds the notifications and evidence."""
+    entries = [
+        TimelineEntry(step.at, step.get_status_display(), step.by, step.note if full else "", step.status)
+        for step in incident.steps.select_related("by")
+    ]
+    if full:
+        notification = getattr(incident, "amazon_notification", None)
+        if notification is not None and notification.is_sent:
+            reference = f" (Amazon's reference {notification.amazon_reference})" if notification.amazon_reference else ""
+            entries.append(TimelineEntry(notification.sent_at, "Amazon notified" + reference, notification.sent_by, status="sent"))
+        for entry in incident.regulatory_notifications.select_related("recorded_by"):
+            entries.append(TimelineEntry(entry.notified_at, f"{entry.authority} notified", entry.recorded_by, status="regulatory"))
+        for item in incident.evidence.select_related("collected_by"):
+            entries.append(TimelineEntry(item.collected_at, f"Evidence collected: {item.label}", item.collected_by, status="evidence"))
+    return sorted(entries, key=lambda e: e.at)

@@ -1,0 +1,245 @@
+"""Incident pages: the list with live clocks, reporting, the incident page, triage, the
+investigation texts and the workflow steps. Views are thin: ``access`` decides, services write."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, WORKFORCE, deny, role_required
+from grc.audit.services import record_download, record_view
+from grc.csvio import csv_response
+from grc.policies.selectors import incident_types
+from grc.tables import table_page
+from incidents import services
+from incidents.access import get_incident_for
+from incidents.clock import clock_state
+from incidents.filters import IncidentFilter
+from incidents.forms import AdvanceForm, InvestigationForm, ReportForm, TriageForm
+from incidents.models import AmazonInvolved, CustodyEntry, Status
+from incidents.notify import affected_systems
+from incidents.selectors import incident_list, timeline
+from incidents.views.common import add_errors
+from incidents.workflow import LABELS, advance_blockers, close_blockers, next_status
+
+INCIDENT_SORTS = {
+    "ref": "pk",
+    "title": "title",
+    "detected": "detected_at",
+    "due": "notification_due_at",
+    "status": "status_rank",
+    "severity": "severity_rank",
+}
+
+
+def clock_of(incident, now):
+    notification = getattr(incident, "amazon_notification", None)
+    notified_at = notification.sent_at if notification is not None and notification.is_sent else None
+    return clock_state(
+        detected_at=incident.detected_at, notified_at=notified_at, not_required=incident.amazon_involved == AmazonInvolved.NO, now=now
+    )
+
+
+@role_required(*EVERYONE)
+def index(request):
+    now = timezone.now()
+    table = table_page(request, incident_list(request.user), sorts=INCIDENT_SORTS, default_sort="-detected", filterset_class=IncidentFilter)
+    for incident in table.rows:
+        incident.clock = clock_of(incident, now)
+        incident.affected = affected_systems(incident)
+    context = {
+        "table": table,
+        "now": now,
+        "can_report": request.user.has_role(*WORKFORCE),
+        "own_only": request.user.role == "staff",
+    }
+    return render(request, "incidents/index.html", context)
+
+
+@role_required(*WORKFORCE)
+@require_http_methods(["GET", "POST"])
+def report(request):
+    form = ReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_report(
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                detected_at=data["detected_at"],
+                systems_involved=data["systems_involved"],
+                systems=data["systems"],
+                assets=data["assets"],
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{incident.reference} reported. The security team is told at once; Amazon must be notified within 24 hours of detection.",
+            )
+            return redirect(incident)
+    return render(request, "incidents/report.html", {"form": form})
+
+
+@role_required(*EVERYONE)
+def detail(request, pk: int):
+    incident, access = get_incident_for(request.user, pk)
+    record_view(request, incident)
+    now = timezone.now()
+    following = next_status(incident.status)
+    facts = services.facts_of(incident)
+    context = {
+        "incident": incident,
+        "access": access,
+        "now": now,
+        "clock": clock_of(incident, now),
+        "timeline": timeline(incident, full=access.full_view),
+        "next_status": following if following != Status.TRIAGED else None,
+        "next_label": LABELS.get(following or "", ""),
+        "next_blockers": advance_blockers(facts, following) if following and following != Status.TRIAGED else [],
+        "close_blockers": close_blockers(facts),
+        "notification": getattr(incident, "amazon_notification", None),
+        "affected": affected_systems(incident),
+    }
+    if access.full_view:
+        context["regulatory"] = list(incident.regulatory_notifications.select_related("recorded_by"))
+        context["evidence"] = list(incident.evidence.select_related("collected_by"))
+    return render(request, "incidents/detail.html", context)
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def triage(request, pk: int):
+    incident, access = get_incident_for(request.user, pk)
+    if not access.can_triage:
+        raise deny(request, "incident closed")
+    types = incident_types()
+    initial = {
+        "incident_type": incident.incident_type,
+        "severity": incident.severity,
+        "amazon_involved": incident.amazon_involved,
+        "amazon_not_involved_reason": incident.amazon_not_involved_reason,
+        "owner": incident.owner_id or request.user.pk,
+        "detected_at": timezone.localtime(incident.detected_at).replace(second=0, microsecond=0),
+    }
+    form = TriageForm(request.POST or None, initial=initial, types=types.types, current_type=incident.incident_type)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.incident_triage(
+                incident=incident,
+                by=request.user,
+                incident_type=data["incident_type"],
+                severity=data["severity"],
+                amazon_involved=data["amazon_involved"],
+                amazon_not_involved_reason=data["amazon_not_involved_reason"],
+                owner=data["owner"],
+                detected_at=data["detected_at"],
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if data["amazon_involved"] == AmazonInvolved.NO:
+                messages.success(request, "Triage saved. Amazon Information is not involved: the notification is waived with your reason.")
+            else:
+                messages.success(request, "Triage saved. Build the notification to Amazon before the 24-hour deadline.")
+            return redirect(incident)
+    return render(request, "incidents/triage.html", {"form": form, "incident": incident, "types": types})
+
+
+@role_required(*WORKFORCE)
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    incident, access = get_incident_for(request.user, pk)
+    if not access.can_edit:
+        raise deny(request, "not the incident's lead or owner")
+    fields = services.INVESTIGATION_FIELDS + services.LINK_FIELDS
+    initial = {name: getattr(incident, name) for name in services.INVESTIGATION_FIELDS}
+    initial |= {name: list(getattr(incident, name).all()) for name in services.LINK_FIELDS}
+    form = InvestigationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_update(
+                incident=incident,
+                by=request.user,
+                changes={name: form.cleaned_data[name] for name in fields},
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Investigation saved.")
+            return redirect(incident)
+    return render(request, "incidents/edit.html", {"form": form, "incident": incident})
+
+
+@role_required(*WORKFORCE)
+@require_http_methods(["GET", "POST"])
+def advance(request, pk: int):
+    incident, access = get_incident_for(request.user, pk)
+    target = next_status(incident.status)
+    if target is None or target == Status.TRIAGED:
+        return redirect(incident)
+    allowed = access.can_close if target == Status.CLOSED else access.can_edit
+    if not allowed:
+        raise deny(request, "workflow step not allowed")
+    form = AdvanceForm(request.POST or None)
+    blockers = advance_blockers(services.facts_of(incident), target)
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("target") != target:
+            form.add_error(None, "Someone else moved this incident on meanwhile: check the step below and try again.")
+        else:
+            try:
+                services.incident_advance(
+                    incident=incident, by=request.user, target=target, note=form.cleaned_data["note"], now=timezone.now(), request=request
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"{incident.reference} is now {Status(target).label.lower()}.")
+                return redirect(incident)
+    context = {"form": form, "incident": incident, "target": target, "label": LABELS[target], "blockers": blockers}
+    return render(request, "incidents/advance.html", context)
+
+
+@role_required(*EVERYONE)
+def custody_export(request, pk: int):
+    """The chain of custody of every evidence item, as CSV (to make available to Amazon on request)."""
+    incident, access = get_incident_for(request.user, pk)
+    if not access.can_download:
+        raise deny(request, "no evidence download")
+    entries = (
+        CustodyEntry.objects.filter(evidence__incident=incident)
+        .select_related("evidence", "recorded_by")
+        .order_by("evidence_id", "at", "id")
+    )
+    rows = [
+        [
+            incident.reference,
+            entry.evidence_id,
+            entry.evidence.label,
+            entry.evidence.sha256,
+            entry.get_kind_display(),
+            entry.from_party,
+            entry.to_party,
+            entry.at.astimezone(UTC).isoformat(),
+            entry.purpose,
+            entry.recorded_by.get_username(),
+        ]
+        for entry in entries
+    ]
+    record_download(request, incident, what="custody_csv", count=len(rows))
+    header = ["incident", "evidence_id", "evidence", "sha256", "entry", "from", "to", "at_utc", "purpose", "recorded_by"]
+    return csv_response(f"{incident.reference}-chain-of-custody.csv", header, rows)
