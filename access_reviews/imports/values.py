@@ -1,0 +1,70 @@
+"""Reading cell values the same way in every import; errors say what was expected, never echo PII."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from django.utils.dateparse import parse_date, parse_datetime
+
+TRUE_WORDS = {"yes", "y", "true", "t", "1", "enabled", "active", "on"}
+FALSE_WORDS = {"no", "n", "false", "f", "0", "disabled", "inactive", "off", "suspended"}
+UNKNOWN_WORDS = {"unknown", "?", "n/a", "na"}
+NEVER_WORDS = {"", "never", "-", "none", "null"}
+
+
+class CellError(ValueError):
+    """One cell cannot be read; the message names the column and what was expected."""
+
+
+def read_bool(value: str, column: str, default: bool | None = None) -> bool:
+    word = value.strip().lower()
+    if word == "" and default is not None:
+        return default
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(f"{column} must be yes or no")
+
+
+def read_mfa(value: str, column: str) -> str:
+    word = value.strip().lower()
+    if word in UNKNOWN_WORDS or word == "":
+        return "unknown"
+    if word in TRUE_WORDS:
+        return "yes"
+    if word in FALSE_WORDS:
+        return "no"
+    raise CellError(f"{column} must be yes, no or unknown")
+
+
+def read_datetime(value: str, column: str, *, required: bool = False) -> datetime | None:
+    """ISO 8601 date or date-time (``2026-11-02``, ``2026-11-02 10:15``, ``…T10:15:00Z``); naive means UTC."""
+    text = value.strip()
+    if text.lower() in NEVER_WORDS:
+        if required:
+            raise CellError(f"{column} is required")
+        return None
+    parsed: datetime | None = None
+    try:
+        parsed = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+        if parsed is None:
+            day: date | None = parse_date(text)
+            if day is not None:
+                parsed = datetime.combine(day, time.min)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise CellError(f"{column} must be a date like 2026-11-02 or 2026-11-02 14:30")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def read_text(value: str, column: str, *, max_length: int, required: bool = False) -> str:
+    text = value.strip()
+    if required and not text:
+        raise CellError(f"{column} is empty")
+    if len(text) > max_length:
+        raise CellError(f"{column} is longer than {max_length} characters")
+    return text

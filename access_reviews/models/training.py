@@ -1,0 +1,72 @@
+"""Security and data-protection training records (DPP 1.1) and the CSV import jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from access_reviews.models.registry import Person, System
+from grc.crypto import EncryptedTextField
+
+
+class TrainingRecord(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="training_records")
+    course = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    evidence = models.FileField(upload_to="access_reviews/training/%Y/%m/", blank=True)
+    note = EncryptedTextField(blank=True, help_text="e.g. certificate number or where the evidence is kept")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"training record {self.pk}"
+
+
+class ImportKind(models.TextChoices):
+    ACCOUNTS = "accounts", "Accounts of a system"
+    PEOPLE = "people", "People"
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Columns to map"
+    CHECKING = "checking", "Checking"
+    PREVIEW = "preview", "Ready to apply"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ImportJob(models.Model):
+    """An uploaded CSV on its way through mapping → check/preview → apply (in Celery).
+
+    The file's text is kept encrypted only until it is applied or cancelled (it holds names).
+    ``errors`` hold line numbers and reasons, never cell values.
+    """
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    system = models.ForeignKey(System, null=True, blank=True, on_delete=models.CASCADE, related_name="imports")
+    filename = models.CharField(max_length=200, blank=True)
+    content = EncryptedTextField(blank=True)
+    header = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    row_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True, help_text="counts of adds, changes, removes …")
+    preview = EncryptedTextField(blank=True, help_text="JSON sample of the adds, changes and removes (holds names)")
+    import_good_rows = models.BooleanField(default=False)
+    failure = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk}"

@@ -1,0 +1,190 @@
+"""What this app tells the obligation engine: a provider per kind (reminder recipients, resync)
+and the live checks of DPP 1.1 (training), 1.2 (reviews, deprovisioning, orphan/shared
+accounts) and 1.3 (privileged accounts without an approved request). Reasons carry counts and
+ages, never names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+
+from grc.compliance.registry import CheckResult, register_check, register_provider
+
+DEPROVISION = "access_reviews.deprovision"
+QUARTERLY = "access_reviews.quarterly_review"
+TRAINING_INITIAL = "access_reviews.training_initial"
+TRAINING_ANNUAL = "access_reviews.training_annual"
+
+
+def _leads():
+    from grc.accounts.models import Role, User
+
+    return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True))
+
+
+class DeprovisionProvider:
+    """Reminders go to the system owner (the task's owner) and every active security lead."""
+
+    def recipients(self, obligation):
+        from access_reviews.models import DeprovisionTask
+
+        task = DeprovisionTask.objects.select_related("account__system__owner").filter(pk=obligation.subject_id).first()
+        users = _leads()
+        if task is not None:
+            users.append(task.account.system.owner)
+        return list({u.pk: u for u in users}.values())
+
+    def resync(self, *, now: datetime) -> int:
+        from access_reviews.models import DeprovisionTask
+        from access_reviews.services.deprovision import _open_obligation
+
+        count = 0
+        for task in DeprovisionTask.objects.filter(closed_at__isnull=True).select_related("account__system"):
+            _open_obligation(task)
+            count += 1
+        return count
+
+
+class QuarterlyReviewProvider:
+    def recipients(self, obligation):
+        return _leads()
+
+    def resync(self, *, now: datetime) -> int:
+        from access_reviews.services.campaigns import quarterly_obligation_ensure
+
+        return int(quarterly_obligation_ensure(now=now) is not None)
+
+
+class TrainingProvider:
+    """The person (owner) is reminded; their manager's portal user is told as well."""
+
+    def recipients(self, obligation):
+        from access_reviews.models import Person
+
+        person = Person.objects.select_related("manager__user").filter(pk=obligation.subject_id).first()
+        if person is not None and person.manager_id and person.manager.user_id:
+            return [person.manager.user]
+        return []
+
+    def resync(self, *, now: datetime) -> int:
+        from access_reviews.models import Person
+        from access_reviews.services.training import training_sync_person
+
+        count = 0
+        for person in Person.objects.select_related("manager__user", "user"):
+            training_sync_person(person=person, now=now)
+            count += 1
+        return count
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def check_training(now: datetime) -> CheckResult:
+    """1.1: everyone with system access has current training."""
+    from access_reviews.models import Person
+    from grc.compliance.models import Obligation
+
+    url = reverse("access_reviews:training_overview")
+    people = Person.objects.filter(status="active", accounts__enabled=True, accounts__removed_at__isnull=True).distinct()
+    total = people.count()
+    if total == 0:
+        return CheckResult("not_tracked", "no people with system access are registered yet", url)
+    open_obligations = Obligation.objects.filter(kind__in=[TRAINING_INITIAL, TRAINING_ANNUAL], completed_at__isnull=True)
+    overdue = open_obligations.filter(due_at__lte=now).count()
+    untrained = open_obligations.filter(kind=TRAINING_INITIAL).count()
+    reason = f"{total - untrained} of {total} people with system access have completed security training"
+    if overdue:
+        return CheckResult("not_met", f"{reason}; {_plural(overdue, 'training')} overdue", url)
+    if untrained:
+        return CheckResult("at_risk", f"{reason}; {untrained} within their first 30 days", url)
+    return CheckResult("met", f"{reason}; yearly refresher on time", url)
+
+
+def check_last_review(now: datetime) -> CheckResult:
+    """1.2: the list of people and services with access is reviewed at least quarterly."""
+    from access_reviews.models import Campaign, CampaignStatus
+    from grc.compliance.services import open_obligation
+
+    url = reverse("access_reviews:campaign_list")
+    last = Campaign.objects.filter(status=CampaignStatus.COMPLETE).order_by("-completed_at").first()
+    obligation = open_obligation(QUARTERLY, None)
+    in_progress = Campaign.objects.filter(status=CampaignStatus.OPEN).exists()
+    suffix = "; a review is in progress" if in_progress else ""
+    if last is None:
+        status = "not_met" if obligation is None or obligation.due_at <= now else "at_risk"
+        return CheckResult(status, f"no access review completed yet; due every 3 months{suffix}", url)
+    days = (now - last.completed_at).days
+    reason = f"last access review completed {days} days ago; due every 3 months{suffix}"
+    if obligation is not None and obligation.due_at <= now:
+        return CheckResult("not_met", reason, url)
+    if obligation is not None and obligation.status_at(now) == "due_soon":
+        return CheckResult("at_risk", reason, url)
+    return CheckResult("met", reason, url)
+
+
+def check_deprovisioning(now: datetime) -> CheckResult:
+    """1.2: access of terminated people (and revoked access) removed within 24 hours."""
+    from access_reviews.models import DeprovisionTask
+
+    url = reverse("access_reviews:task_list")
+    open_tasks = DeprovisionTask.objects.filter(closed_at__isnull=True)
+    overdue = open_tasks.filter(due_at__lte=now).count()
+    pending = open_tasks.count()
+    if overdue:
+        return CheckResult("not_met", f"{_plural(overdue, 'deprovisioning task')} overdue (24 hours after termination or revocation)", url)
+    if pending:
+        return CheckResult("at_risk", f"{_plural(pending, 'deprovisioning task')} open, within 24 hours", url)
+    return CheckResult("met", "no deprovisioning task is open", url)
+
+
+def check_orphan_shared(now: datetime) -> CheckResult:
+    """1.2: no generic, shared or orphaned accounts on systems with Information."""
+    from django.db.models import Q
+
+    from access_reviews.models import Account
+
+    url = reverse("access_reviews:account_list") + "?flag=orphan"
+    accounts = Account.objects.filter(enabled=True, removed_at__isnull=True, system__holds_amazon_information=True)
+    if not accounts.exists():
+        return CheckResult("not_tracked", "no accounts are registered yet", url)
+    orphan = accounts.filter(flag_orphan=True).count()
+    shared = accounts.filter(flag_shared=True).count()
+    present = accounts.filter(Q(flag_revoked_present=True)).count()
+    if orphan or shared or present:
+        parts = [_plural(orphan, "orphan account"), _plural(shared, "shared or generic account")]
+        if present:
+            parts.append(_plural(present, "revoked account") + " still present")
+        return CheckResult("not_met", ", ".join(parts) + " enabled", url)
+    return CheckResult("met", f"{_plural(accounts.count(), 'enabled account')}, none orphaned, shared or generic", url)
+
+
+def check_privileged_requests(now: datetime) -> CheckResult:
+    """1.3: privileged access only on an approved, need-to-know request."""
+    from access_reviews.models import Account
+
+    url = reverse("access_reviews:account_list") + "?flag=privileged"
+    privileged = Account.objects.filter(enabled=True, removed_at__isnull=True, privileged=True)
+    total = privileged.count()
+    if total == 0:
+        if not Account.objects.exists():
+            return CheckResult("not_tracked", "no accounts are registered yet", url)
+        return CheckResult("met", "no enabled privileged accounts", url)
+    missing = privileged.filter(flag_no_request=True).count()
+    if missing:
+        return CheckResult("not_met", f"{missing} of {total} privileged accounts have no approved access request", url)
+    return CheckResult("met", f"all {total} privileged accounts have an approved access request", url)
+
+
+def register() -> None:
+    register_provider(DEPROVISION, DeprovisionProvider())
+    register_provider(QUARTERLY, QuarterlyReviewProvider())
+    register_provider(TRAINING_INITIAL, TrainingProvider())
+    register_provider(TRAINING_ANNUAL, TrainingProvider())
+    register_check("1.1", "access_reviews.training", check_training)
+    register_check("1.2", "access_reviews.last_review", check_last_review)
+    register_check("1.2", "access_reviews.deprovisioning", check_deprovisioning)
+    register_check("1.2", "access_reviews.orphan_shared", check_orphan_shared)
+    register_check("1.3", "access_reviews.privileged_requests", check_privileged_requests)

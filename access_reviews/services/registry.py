@@ -1,0 +1,245 @@
+"""Writes to the registry: people, systems, accounts and their stored flags.
+
+Every write records an audit event with changed field *names* only: names, emails and account
+names are PII and never enter the trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from access_reviews.flags import AccountFacts, account_flags, flag_values, is_privileged_role
+from access_reviews.models import Account, Person, PersonStatus, RequestStatus, System
+from grc.audit.services import record_change
+from grc.crypto import blind_index
+
+PERSON_FIELDS = ("person_id", "first_name", "last_name", "email", "manager", "user", "department", "kind", "started_at")
+SYSTEM_FIELDS = ("name", "description", "owner", "holds_amazon_information", "in_scope", "asset")
+ACCOUNT_FIELDS = (
+    "system",
+    "name",
+    "person",
+    "is_service_account",
+    "is_shared",
+    "purpose",
+    "privilege",
+    "privileged",
+    "mfa",
+    "last_login_at",
+    "enabled",
+)
+
+
+def email_index(email: str) -> str:
+    return blind_index(email) if email.strip() else ""
+
+
+def name_index(account_name: str) -> str:
+    """Account names match ignoring case and surrounding spaces (as most identity providers do)."""
+    return blind_index(account_name)
+
+
+def _apply(instance, data: dict[str, Any], fields: Iterable[str]) -> list[str]:
+    """Set the given fields from ``data``; returns the names of those whose value changed."""
+    changed = []
+    for field in fields:
+        if field not in data:
+            continue
+        model_field = instance._meta.get_field(field)
+        if model_field.is_relation:  # compare ids: an unsaved instance has no related object yet
+            new = data[field].pk if data[field] is not None else None
+            if getattr(instance, model_field.attname) != new:
+                setattr(instance, field, data[field])
+                changed.append(field)
+        elif getattr(instance, field) != data[field]:
+            setattr(instance, field, data[field])
+            changed.append(field)
+    return changed
+
+
+def _check_person_unique(person: Person) -> None:
+    if person.email_index and Person.objects.filter(email_index=person.email_index).exclude(pk=person.pk).exists():
+        raise ValidationError({"email": "Another person in the registry has this email."})
+    if Person.objects.filter(person_id=person.person_id).exclude(pk=person.pk).exists():
+        raise ValidationError({"person_id": "Another person has this person id."})
+    if person.manager_id and person.manager_id == person.pk:
+        raise ValidationError({"manager": "A person cannot be their own manager."})
+
+
+@transaction.atomic
+def person_create(*, data: dict[str, Any], by, now: datetime, request=None) -> Person:
+    person = Person(created_at=now)
+    _apply(person, data, PERSON_FIELDS)
+    person.email_index = email_index(person.email)
+    _check_person_unique(person)
+    person.save()
+    record_change("created", person, request=request, actor=by, changed_fields=[f for f in PERSON_FIELDS if data.get(f)])
+    from access_reviews.services.training import training_sync_person
+
+    training_sync_person(person=person, now=now)
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, data: dict[str, Any], by, now: datetime, request=None) -> list[str]:
+    changed = _apply(person, data, PERSON_FIELDS)
+    if not changed:
+        return []
+    person.email_index = email_index(person.email)
+    _check_person_unique(person)
+    person.save()
+    record_change("updated", person, request=request, actor=by, changed_fields=changed)
+    return changed
+
+
+@transaction.atomic
+def person_terminate(*, person: Person, terminated_at: datetime, by, now: datetime, request=None, system_actor: str = "") -> list:
+    """Mark a person terminated and open a 24-hour deprovisioning task for each enabled account.
+
+    The clock runs from ``terminated_at`` (DPP 1.2: access removed within 24 hours), even when the
+    termination is entered later. Service accounts they own are not disabled but become orphans
+    (flagged) until they get a new owner. Returns the tasks opened.
+    """
+    from access_reviews.models import TaskReason
+    from access_reviews.services.deprovision import task_open
+    from access_reviews.services.training import training_sync_person
+
+    if person.is_terminated:
+        raise ValidationError("This person is already terminated.")
+    if terminated_at > now:
+        raise ValidationError({"terminated_at": "The termination time cannot be in the future."})
+    person.status = PersonStatus.TERMINATED
+    person.terminated_at = terminated_at
+    person.save(update_fields=["status", "terminated_at", "updated_at"])
+    record_change("terminated", person, request=request, actor=by, system_actor=system_actor, changed_fields=["status", "terminated_at"])
+    tasks = [
+        task_open(account=account, reason=TaskReason.TERMINATION, opened_at=terminated_at, person=person, by=by, request=request)
+        for account in person.accounts.filter(enabled=True, removed_at__isnull=True, is_service_account=False).select_related("system")
+    ]
+    accounts_refresh_flags(Account.objects.filter(person=person))
+    training_sync_person(person=person, now=now)
+    return tasks
+
+
+@transaction.atomic
+def person_reinstate(*, person: Person, by, now: datetime, request=None) -> None:
+    """Undo a termination entered by mistake (or a rehire): open tasks stay until closed."""
+    person.status = PersonStatus.ACTIVE
+    person.terminated_at = None
+    person.save(update_fields=["status", "terminated_at", "updated_at"])
+    record_change("reinstated", person, request=request, actor=by, changed_fields=["status", "terminated_at"])
+    accounts_refresh_flags(Account.objects.filter(person=person))
+
+
+@transaction.atomic
+def system_create(*, data: dict[str, Any], by, now: datetime, request=None) -> System:
+    from access_reviews.services.campaigns import quarterly_obligation_ensure
+
+    system = System(created_at=now)
+    _apply(system, data, SYSTEM_FIELDS)
+    system.save()
+    record_change("created", system, request=request, actor=by, changed_fields=[f for f in SYSTEM_FIELDS if f in data])
+    quarterly_obligation_ensure(now=now)
+    return system
+
+
+@transaction.atomic
+def system_update(*, system: System, data: dict[str, Any], by, now: datetime, request=None) -> list[str]:
+    changed = _apply(system, data, SYSTEM_FIELDS)
+    if changed:
+        system.save()
+        record_change("updated", system, request=request, actor=by, changed_fields=changed)
+    return changed
+
+
+def facts_for(account: Account) -> AccountFacts:
+    """The facts the flag rules need, from an account with its person and request loaded."""
+    person = account.person if account.person_id else None
+    request = account.access_request if account.access_request_id else None
+    return AccountFacts(
+        name=account.name,
+        has_person=person is not None,
+        person_terminated=bool(person and person.status == PersonStatus.TERMINATED),
+        is_service_account=account.is_service_account,
+        is_shared=account.is_shared,
+        privileged=account.privileged,
+        mfa=account.mfa,
+        has_approved_request=bool(request and request.status == RequestStatus.APPROVED),
+        revoked_present=account.flag_revoked_present,
+    )
+
+
+def set_flags(account: Account) -> list[str]:
+    """Recompute and set the stored flags on an (unsaved) account; returns the flag fields that changed."""
+    values = flag_values(account_flags(facts_for(account)))
+    return _apply(account, values, values.keys())
+
+
+def accounts_refresh_flags(queryset) -> int:
+    """Recompute the stored flags of these accounts (after a termination, a request decision …)."""
+    changed_accounts = []
+    for account in queryset.select_related("person", "access_request"):
+        if set_flags(account):
+            changed_accounts.append(account)
+    fields = list(flag_values(frozenset()).keys())
+    Account.objects.bulk_update(changed_accounts, fields, batch_size=500)
+    return len(changed_accounts)
+
+
+def _check_account(account: Account) -> None:
+    if not account.name.strip():
+        raise ValidationError({"name": "Give the account name."})
+    account.name_index = name_index(account.name)
+    if Account.objects.filter(system_id=account.system_id, name_index=account.name_index).exclude(pk=account.pk).exists():
+        raise ValidationError({"name": "This system already has an account with this name."})
+
+
+@transaction.atomic
+def account_create(*, data: dict[str, Any], by, now: datetime, request=None) -> Account:
+    from access_reviews.services.training import training_sync_person
+
+    account = Account(created_at=now)
+    _apply(account, data, ACCOUNT_FIELDS)
+    if "privileged" not in data:
+        account.privileged = is_privileged_role(account.privilege)
+    _check_account(account)
+    set_flags(account)
+    account.save()
+    record_change("created", account, request=request, actor=by, changed_fields=[f for f in ACCOUNT_FIELDS if f in data])
+    if account.person_id:
+        training_sync_person(person=account.person, now=now)
+        _open_task_if_terminated(account, by=by, request=request)
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, data: dict[str, Any], by, now: datetime, request=None) -> list[str]:
+    from access_reviews.services.training import training_sync_person
+
+    previous_person = account.person
+    changed = _apply(account, data, ACCOUNT_FIELDS)
+    if not changed:
+        return []
+    _check_account(account)
+    set_flags(account)
+    account.save()
+    record_change("updated", account, request=request, actor=by, changed_fields=changed)
+    for person in {previous_person, account.person} - {None}:
+        training_sync_person(person=person, now=now)
+    _open_task_if_terminated(account, by=by, request=request)
+    return changed
+
+
+def _open_task_if_terminated(account: Account, *, by, request=None) -> None:
+    """An enabled account of a terminated person is access that should already be gone: open its task."""
+    from access_reviews.models import TaskReason
+    from access_reviews.services.deprovision import task_open
+
+    person = account.person
+    if person and person.is_terminated and account.enabled and account.removed_at is None and not account.is_service_account:
+        task_open(account=account, reason=TaskReason.TERMINATION, opened_at=person.terminated_at, person=person, by=by, request=request)

@@ -1,0 +1,29 @@
+"""Celery entry points: thin, take ids, call one service (STYLE habit 4)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="access_reviews.tasks.check_import")
+def check_import(job_id: int) -> str:
+    from access_reviews.imports.jobs import job_check
+
+    return job_check(job_id=job_id, now=timezone.now()).status
+
+
+@shared_task(name="access_reviews.tasks.apply_import")
+def apply_import(job_id: int) -> str:
+    from access_reviews.imports.jobs import job_apply
+
+    return job_apply(job_id=job_id, now=timezone.now()).status
+
+
+@shared_task(name="access_reviews.tasks.start_due_campaign")
+def start_due_campaign() -> int | None:
+    """Beat: start this quarter's review when the quarterly obligation comes due; returns the campaign id."""
+    from access_reviews.services.campaigns import campaign_start_if_due
+
+    campaign = campaign_start_if_due(now=timezone.now())
+    return campaign.pk if campaign else None

@@ -1,0 +1,1 @@
+"""Pages of the access-review app, one module per concept; every view declares its roles."""

@@ -1,0 +1,105 @@
+"""A manager reviews their people's accounts in Chromium and signs off with a fresh TOTP code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from access_reviews.models import Decision, ReviewRow, SignOff
+from access_reviews.services.campaigns import campaign_start
+from grc.accounts.stepup import SESSION_KEY
+from tests.access_reviews.conftest import NOW, Registry
+from tests.conftest import totp_now
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def campaign(lead, manager, other_manager, staff):
+    registry = Registry(lead=lead, manager=manager, other_manager=other_manager, staff=staff)
+    order_db = registry.system("Order DB")
+    aws = registry.system("AWS production")
+    registry.approve(registry.account(order_db, "lee.wong", registry.staff))
+    registry.approve(registry.account(aws, "lee", registry.staff, privilege="ReadOnlyAccess"))
+    sam = registry.person("Sam", "Ito", manager=registry.manager)
+    registry.approve(registry.account(order_db, "sam.ito", sam))
+    registry.account(order_db, "shared_support", registry.staff, is_shared=True, mfa="no")  # flagged
+    registry.account(aws, "sam-admin", sam, privilege="AdministratorAccess", privileged=True)  # flagged
+    return campaign_start(
+        period="2026-Q4", period_start=date(2026, 10, 1), period_end=date(2026, 12, 31), effective_at=NOW, by=lead, now=NOW
+    )
+
+
+def row_id(campaign, name: str) -> str:
+    return f"#row-{next(r.pk for r in campaign.rows.all() if r.account_name == name)}"
+
+
+def test_a_manager_reviews_their_accounts_and_signs_off_with_step_up(visitor, campaign, manager):
+    page = visitor.login(manager)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    visitor.goto("/access/")
+    expect(page.get_by_test_id("my-reviews")).to_contain_text("5 accounts, 5 to decide")
+    visitor.shot("home")
+    page.get_by_role("link", name="Access review 2026-Q4").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("progress-text")).to_have_text("0 of 5 decided")
+    flagged_first = page.locator("[data-testid=review-table] tbody tr").first
+    expect(flagged_first.locator("[data-flag]").first).to_be_visible()
+    visitor.shot("review-page")
+
+    page.get_by_role("button", name="Keep all 3 unflagged").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("progress-text")).to_have_text("3 of 5 decided")
+
+    # A flagged account cannot be kept without a justification: the message sits next to the field.
+    shared = row_id(campaign, "shared_support")
+    page.select_option(f"{shared} select", "keep")
+    page.click(f"{shared} button[type=submit]")
+    expect(page.locator(f'{shared} [data-field-error="comment"]')).to_contain_text("justification")
+    visitor.shot("comment-required")
+
+    page.select_option(f"{shared} select", "revoke")
+    page.fill(f"{shared} input[name$='-comment']", "generic account: replace with named accounts")
+    page.click(f"{shared} button[type=submit]")
+    expect(page.get_by_test_id("progress-text")).to_have_text("4 of 5 decided")
+
+    admin = row_id(campaign, "sam-admin")
+    page.select_option(f"{admin} select", "change")
+    expect(page.locator(f"{admin} input[name$='-new_privilege']")).to_be_visible()
+    page.fill(f"{admin} input[name$='-new_privilege']", "ReadOnlyAccess")
+    page.fill(f"{admin} input[name$='-comment']", "admin rights no longer needed")
+    page.click(f"{admin} button[type=submit]")
+    expect(page.get_by_test_id("progress-text")).to_have_text("5 of 5 decided")
+    visitor.shot("all-decided")
+
+    # The sign-in code is older than the step-up window now: the next signature asks for a new one.
+    session = SessionStore(session_key=next(c["value"] for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME))
+    session.pop(SESSION_KEY, None)
+    session.save()
+    TOTPDevice.objects.filter(user=manager).update(last_t=-1)  # django-otp refuses a code reused in the same 30 s step
+
+    page.get_by_role("link", name="Sign off").click()
+    page.wait_for_url("**/accounts/step-up/**")
+    visitor.shot("step-up")
+    page.fill("#id_code", totp_now(manager))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/sign-off/")
+    expect(page.locator("h1")).to_contain_text("Sign off access review 2026-Q4")
+    visitor.shot("sign-off")
+    page.get_by_test_id("sign-off").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".alert-success")).to_contain_text("Signed off")
+    visitor.shot("signed")
+
+    sign_off = SignOff.objects.get()
+    assert (sign_off.reviewer, sign_off.rows) == (manager, 5)
+    decisions = dict(ReviewRow.objects.filter(campaign=campaign).values_list("account_name", "decision"))
+    assert decisions["shared_support"] == Decision.REVOKE and decisions["sam-admin"] == Decision.CHANGE
+    changed = next(r for r in ReviewRow.objects.select_related("task") if r.account_name == "sam-admin")
+    assert changed.task.new_privilege == "ReadOnlyAccess"
