@@ -1,0 +1,1 @@
+"""Forms of the assets app, split like the services (inventory, vulnerabilities, deletion)."""

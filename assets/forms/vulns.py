@@ -1,0 +1,129 @@
+"""Forms of vulnerability management: scans, penetration tests, release scans and findings."""
+
+from __future__ import annotations
+
+from django import forms
+
+from assets.files import check_report
+from assets.forms.inventory import TEXTAREA, UserChoiceField, owner_choices
+from assets.models import Asset, Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
+from grc.forms import DateTimeInput, StyledForm, StyledModelForm
+
+COUNT_FIELDS = ["critical_count", "high_count", "medium_count", "low_count"]
+
+
+class AssetChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Asset) -> str:
+        return f"{obj.tag} {obj.name}"
+
+
+def active_assets():
+    return Asset.objects.filter(retired_at__isnull=True).order_by("tag")
+
+
+class ReportField(forms.FileField):
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            check_report(upload)
+        return upload
+
+
+class ScanForm(StyledModelForm):
+    report_file = ReportField(required=False, label="Report", help_text="The scanner's report (PDF, HTML, CSV, JSON, XML, SARIF, ZIP).")
+
+    class Meta:
+        model = VulnerabilityScan
+        fields = ["performed_at", "tool", "scope", "assets", *COUNT_FIELDS]
+        field_classes = {"assets": AssetChoices}
+        widgets = {
+            "performed_at": DateTimeInput(),
+            "scope": forms.Textarea(attrs=TEXTAREA),
+            "assets": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {"assets": "The inventory assets in scope (hold Ctrl / Cmd to pick several)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assets"].queryset = active_assets()
+        self.fields["assets"].required = False
+
+
+class PentestForm(StyledModelForm):
+    report_file = ReportField(required=False, label="Report")
+
+    class Meta:
+        model = PenetrationTest
+        fields = ["performed_at", "tester", "scope", "assets", *COUNT_FIELDS, "summary"]
+        field_classes = {"assets": AssetChoices}
+        widgets = {
+            "performed_at": DateTimeInput(),
+            "scope": forms.Textarea(attrs=TEXTAREA),
+            "summary": forms.Textarea(attrs=TEXTAREA),
+            "assets": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assets"].queryset = active_assets()
+        self.fields["assets"].required = False
+
+
+class ReleaseForm(StyledModelForm):
+    report_file = ReportField(required=False, label="Scan report")
+
+    class Meta:
+        model = ReleaseScan
+        fields = ["release_name", "version", "release_date", "asset", "owner", "result", "scanned_at", "tool", "blocking_findings"]
+        field_classes = {"owner": UserChoiceField}
+        widgets = {"release_date": DateTimeInput(), "scanned_at": DateTimeInput()}
+        help_texts = {"result": "Leave “not scanned yet” to plan the release: the scan is then due before the release date."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices()
+        self.fields["asset"].queryset = Asset.objects.filter(retired_at__isnull=True, kind__in=["software", "endpoint"]).order_by("tag")
+        self.fields["asset"].required = False
+
+
+class ReleaseResultForm(StyledModelForm):
+    report_file = ReportField(required=False, label="Scan report")
+
+    class Meta:
+        model = ReleaseScan
+        fields = ["scanned_at", "tool", "result", "blocking_findings"]
+        widgets = {"scanned_at": DateTimeInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].choices = [(v, label) for v, label in ScanResult.choices if v != ScanResult.PENDING]
+        self.fields["scanned_at"].required = True
+        self.fields["tool"].required = True
+
+
+class FindingForm(StyledModelForm):
+    class Meta:
+        model = Finding
+        fields = ["title", "reference", "severity", "asset", "owner", "found_at"]
+        field_classes = {"owner": UserChoiceField}
+        widgets = {"found_at": DateTimeInput()}
+        help_texts = {"severity": "Sets the due date (critical 15 days, high 30, medium 90, low 180 by default)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices()
+        self.fields["asset"].queryset = Asset.objects.filter(retired_at__isnull=True).order_by("tag")
+        self.fields["asset"].label_from_instance = lambda obj: f"{obj.tag} {obj.name}"
+
+
+class FindingResolveForm(StyledForm):
+    status = forms.ChoiceField(
+        choices=[(FindingStatus.FIXED, "Fixed"), (FindingStatus.ACCEPTED, "Risk accepted")], widget=forms.RadioSelect, label="Outcome"
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="How it was fixed, or why the risk is accepted (required then)."
+    )
+
+
+class ReportUploadForm(StyledForm):
+    report_file = ReportField(label="Report")

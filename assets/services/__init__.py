@@ -1,0 +1,1 @@
+"""Writes of the assets app, one module per concept (inventory, attestation, vulns, deletion)."""
