@@ -127,3 +127,15 @@ def flag_values(flags: frozenset[Flag]) -> dict[str, object]:
 def flags_from_fields(obj) -> list[Flag]:
     """The flags stored on a row, in a stable order (for badges)."""
     return [flag for flag, field in FLAG_FIELDS.items() if getattr(obj, field)]
+
+
+# DPP 2.2: a flag of a *person*, not of an account — computed from the registry and the
+# confidentiality agreements (``access_reviews.confidentiality``), never stored on accounts, so it
+# is not a ``Flag`` (whose members each have a ``flag_*`` column).
+NO_CONFIDENTIALITY = "no_confidentiality"
+NO_CONFIDENTIALITY_LABEL = "PII access without confidentiality agreement"
+
+
+def needs_confidentiality_agreement(*, has_pii_access: bool, has_current_agreement: bool) -> bool:
+    """A person who processes PII must have a confidentiality agreement in force (DPP 2.2)."""
+    return has_pii_access and not has_current_agreement

@@ -536,6 +536,9 @@ def seed(ctx) -> None:
 
     ctx.made["assets"] = list(made.values())
     ctx.made["data_stores"] = list(stores.values())
+    from assets.dsar_seed import seed as seed_dsar  # DPP 2.2: data-subject requests and confidentiality agreements
+
+    seed_dsar(ctx)
     flagged = sum(1 for asset in made.values() if asset.flag_count)
     ctx.say(
         f"Asset inventory: {len(made)} assets ({flagged} flagged), 1 vulnerability scan (a high finding overdue), 1 pen test, "

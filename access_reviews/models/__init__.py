@@ -1,4 +1,5 @@
-"""Models of the access-review app, split by concept (registry, campaigns, training/imports)."""
+"""Models of the access-review app, split by concept (registry, campaigns, training/imports,
+confidentiality agreements)."""
 
 from access_reviews.models.campaigns import (
     Campaign,
@@ -10,6 +11,7 @@ from access_reviews.models.campaigns import (
     SignOff,
     TaskReason,
 )
+from access_reviews.models.confidentiality import ConfidentialityAgreement
 from access_reviews.models.registry import (
     AccessRequest,
     Account,
@@ -29,6 +31,7 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "ClosedVia",
+    "ConfidentialityAgreement",
     "Decision",
     "DeprovisionTask",
     "FlagFields",

@@ -1,4 +1,5 @@
-"""Models of the assets app, split by concept: the inventory, vulnerability management, deletion."""
+"""Models of the assets app, split by concept: the inventory, vulnerability management, deletion,
+data-subject requests."""
 
 from assets.models.deletion import (
     METHOD_HELP,
@@ -9,6 +10,7 @@ from assets.models.deletion import (
     RetentionException,
     SanitisationMethod,
 )
+from assets.models.dsar import DataSubjectRequest, DsarChannel, DsarOutcome, DsarType, VerificationMethod
 from assets.models.inventory import (
     AMAZON_CREDENTIALS,
     END_USER_DEVICES,
@@ -54,9 +56,13 @@ __all__ = [
     "Attribution",
     "CredentialType",
     "DataStore",
+    "DataSubjectRequest",
     "DeletionAction",
     "DeletionRequest",
     "DestructionCertificate",
+    "DsarChannel",
+    "DsarOutcome",
+    "DsarType",
     "EncryptionAlgorithm",
     "Environment",
     "Finding",
@@ -75,5 +81,6 @@ __all__ = [
     "Severity",
     "StoreType",
     "TlsVersion",
+    "VerificationMethod",
     "VulnerabilityScan",
 ]

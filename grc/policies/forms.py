@@ -34,7 +34,8 @@ class DocumentForm(StyledModelForm):
 
 
 class VersionForm(StyledForm):
-    """One textarea per section and per list of the type (lists: one item per line)."""
+    """One textarea per section and per list of the type (lists: one item per line), a number
+    per numeric field (e.g. RTO/RPO), the acknowledgement setting and an optional file."""
 
     change_summary = forms.CharField(
         label="What changed in this version", max_length=300, required=False, help_text="Shown in the version history."
@@ -45,6 +46,8 @@ class VersionForm(StyledForm):
         initial = {"change_summary": version.change_summary}
         initial.update({f"section_{s['key']}": version.sections.get(s["key"], "") for s in self.type.sections})
         initial.update({f"list_{e['key']}": "\n".join(version.lists.get(e["key"], [])) for e in self.type.lists})
+        initial.update({f"field_{f['key']}": version.values.get(f["key"]) for f in self.type.fields})
+        initial["requires_acknowledgement"] = version.requires_acknowledgement
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         fields = {}
@@ -62,9 +65,31 @@ class VersionForm(StyledForm):
                 widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
                 help_text=entry.get("help", "One item per line."),
             )
+        for entry in self.type.fields:
+            fields[f"field_{entry['key']}"] = forms.DecimalField(
+                label=f"{entry['title']} ({entry.get('unit', 'number')})" + ("" if entry.get("required") else " (optional)"),
+                required=False,
+                min_value=0,
+                max_digits=10,
+                decimal_places=2,
+                help_text=entry.get("help", ""),
+            )
         fields["change_summary"] = self.fields.pop("change_summary")
+        fields["requires_acknowledgement"] = forms.BooleanField(
+            label="Every active member of staff must acknowledge this version once it is approved",
+            required=False,
+            help_text="Each person gets an obligation with reminders, due 30 days after the approval.",
+        )
+        fields["file"] = forms.FileField(
+            label="Document file (optional)",
+            required=False,
+            help_text="The formatted or signed document (PDF, DOCX, ODT, Markdown, text). "
+            + (f"It replaces {version.file_name}. " if version.file else "")
+            + "Fill in the required sections too: a short summary or where in the file each one is.",
+        )
         self.fields.clear()
         self.fields.update(fields)
+        self._apply_styles()
 
     @property
     def section_values(self) -> dict[str, str]:
@@ -73,6 +98,22 @@ class VersionForm(StyledForm):
     @property
     def list_values(self) -> dict[str, list[str]]:
         return {e["key"]: parse_list(self.cleaned_data.get(f"list_{e['key']}", "")) for e in self.type.lists}
+
+    @property
+    def field_values(self) -> dict[str, float | None]:
+        values = {}
+        for entry in self.type.fields:
+            value = self.cleaned_data.get(f"field_{entry['key']}")
+            values[entry["key"]] = float(value) if value is not None else None
+        return values
+
+    def _apply_styles(self) -> None:
+        """The fields are built after ``StyledFormMixin`` ran: style the new widgets the same way."""
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 class ApproveForm(StyledForm):

@@ -11,6 +11,14 @@ privacy policy and the rest are further rows of the same table (issue 15), not n
 * ``DocumentReview`` — a signed review (step-up MFA) with its outcome; it completes the periodic
   review obligation and every open major-change review of the document.
 * ``MajorChange`` — a major infrastructure or system change (DPP 1.6) that opens a review.
+* ``Acknowledgement`` — a version that requires it is acknowledged by every active member of
+  staff; each outstanding acknowledgement is an obligation (``policies.acknowledgement``) with
+  reminders to that person.
+
+A version's content is its section texts, list items and numeric values (``fields`` of the type,
+e.g. the backup plan's RTO/RPO), optionally with an uploaded file (a signed PDF, the formatted
+document): the required parts must be filled in either way, so the approver sees at a glance
+that the file covers them.
 """
 
 from __future__ import annotations
@@ -45,6 +53,12 @@ class DocumentType(models.Model):
     )
     sections = models.JSONField(default=list, blank=True)
     lists = models.JSONField(default=list, blank=True)
+    fields = models.JSONField(
+        default=list, blank=True, help_text='numeric values a version must state: {"key", "title", "unit", "help", "required"}'
+    )
+    acknowledgement_default = models.BooleanField(
+        default=False, help_text="new versions ask every active member of staff to acknowledge them (can be changed per version)"
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -55,7 +69,11 @@ class DocumentType(models.Model):
 
     @property
     def required_section_titles(self) -> list[str]:
-        return [s["title"] for s in self.sections if s.get("required")] + [entry["title"] for entry in self.lists if entry.get("required")]
+        return (
+            [s["title"] for s in self.sections if s.get("required")]
+            + [entry["title"] for entry in self.lists if entry.get("required")]
+            + [entry["title"] for entry in self.fields if entry.get("required")]
+        )
 
 
 class Document(models.Model):
@@ -98,6 +116,13 @@ class DocumentVersion(models.Model):
     number = models.PositiveIntegerField()
     sections = models.JSONField(default=dict, blank=True, help_text="section key → text")
     lists = models.JSONField(default=dict, blank=True, help_text="list key → items")
+    values = models.JSONField(default=dict, blank=True, help_text="field key → number (e.g. RTO/RPO in hours)")
+    file = models.FileField(upload_to="policies/versions/%Y/", max_length=300, blank=True, help_text="the formatted or signed document")
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    requires_acknowledgement = models.BooleanField(
+        default=False, help_text="when approved, every active member of staff is asked to acknowledge it"
+    )
     change_summary = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -193,3 +218,41 @@ class MajorChange(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return self.review_id is not None
+
+
+class Acknowledgement(models.Model):
+    """One person's acknowledgement of one version ("I have read and will follow it").
+
+    Made for every active member of staff when a version that requires it is approved (and for
+    people who join later, by the provider's resync). Outstanding until acknowledged; waived with a
+    reason when a newer version supersedes it or the person leaves.
+    """
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_reason = models.CharField(max_length=200, blank=True, help_text="why it is no longer asked for (no names)")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="one_acknowledgement_per_version_and_user"),
+            models.CheckConstraint(condition=Q(due_at__gte=models.F("requested_at")), name="acknowledgement_due_after_request"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(waived_at__isnull=True), name="acknowledgement_not_both_done_and_waived"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "acknowledged_at"], name="acknowledgement_user_done")]
+
+    def __str__(self) -> str:
+        return f"acknowledgement {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return self.version.get_absolute_url()
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.acknowledged_at is None and self.waived_at is None

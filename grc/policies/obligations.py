@@ -1,10 +1,17 @@
 """What the policy library tells the obligation engine.
 
-Providers for the periodic review kinds (``policies.ir_plan_review``, ``policies.document_review``)
-and for ``policies.major_change_review``: reminders go to the approver (the obligation's owner)
-and the document's owner; ``resync`` re-derives the open reviews from the records. The live
-check of DPP 1.6 says whether an approved IR plan with every required section exists and is
-reviewed on time. Reasons carry versions, counts and ages, never names.
+Providers for the periodic review kinds of every document type (``policies.ir_plan_review``,
+``policies.document_review``, ``policies.vuln_runbook_review`` …), for
+``policies.major_change_review`` and for ``policies.acknowledgement``: review reminders go to the
+approver (the obligation's owner) and the document's owner; acknowledgement reminders to the person
+who has to acknowledge; ``resync`` re-derives the open ones from the records. The live check of
+DPP 1.6 says whether an approved IR plan with every required section exists and is reviewed on
+time; every other built-in type has the same check under its own clause (``check_document``).
+
+``register`` also registers the DPP 2.2 parts kept by other apps (data-subject requests in
+``assets``, confidentiality agreements in ``access_reviews``): the policy library is the app of
+clause 2.2, and those apps' configs are not touched by it. Reasons carry versions, counts and ages,
+never names.
 """
 
 from __future__ import annotations
@@ -16,10 +23,18 @@ from django.urls import reverse
 
 from grc.compliance.cadences import cadence_for
 from grc.compliance.registry import CheckResult, register_check, register_provider
-from grc.timefmt import span
+from grc.timefmt import span, time_left
 
 PERIODIC_KINDS = ("policies.ir_plan_review", "policies.document_review")
 MAJOR_CHANGE_KIND = "policies.major_change_review"
+ACKNOWLEDGEMENT_KIND = "policies.acknowledgement"
+
+
+def periodic_kinds() -> list[str]:
+    """Every periodic review kind: the two generic ones and those of the built-in types."""
+    from grc.policies.catalogue import BUILTIN_TYPES
+
+    return sorted({*PERIODIC_KINDS, *(entry["review_kind"] for entry in BUILTIN_TYPES)})
 
 
 def _document_owner(document) -> list:
@@ -77,6 +92,18 @@ class MajorChangeProvider:
         return count
 
 
+class AcknowledgementProvider:
+    """Acknowledgement reminders go to the person only (the cadence does not escalate)."""
+
+    def recipients(self, obligation):
+        return []
+
+    def resync(self, *, now: datetime) -> int:
+        from grc.policies.acknowledgements import acknowledgements_sync
+
+        return acknowledgements_sync(now=now)
+
+
 def check_ir_plan(now: datetime) -> CheckResult:
     """DPP 1.6: an approved IR plan with every required section, reviewed every 6 months and after major changes."""
     from grc.policies.models import MajorChange
@@ -114,8 +141,96 @@ def check_ir_plan(now: datetime) -> CheckResult:
     return CheckResult("met", reason, url)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def check_document(code: str, now: datetime) -> CheckResult:
+    """A built-in governed document: approved, complete, reviewed on time, acknowledged by staff.
+
+    Without an approved version the clause is not met when the DPP asks for the document itself
+    (``required_by_dpp`` in the catalogue), otherwise at risk.
+    """
+    from grc.policies.catalogue import BUILTIN_BY_CODE, required_by_dpp
+    from grc.policies.models import Acknowledgement, MajorChange
+    from grc.policies.rules import acknowledgement_counts, review_state
+    from grc.policies.selectors import current_document
+    from grc.policies.services import version_missing_parts
+
+    document = current_document(code)
+    name = document.type.name if document else BUILTIN_BY_CODE[code]["name"]
+    if document is None or document.current_version is None:
+        url = document.get_absolute_url() if document else reverse("policies:index")
+        status = "not_met" if required_by_dpp(code) else "at_risk"
+        return CheckResult(status, f"no approved {name[0].lower() + name[1:]} yet", url)
+    url = document.get_absolute_url()
+    version = document.current_version
+    missing = version_missing_parts(version)
+    if missing:
+        return CheckResult("not_met", f"the {name.lower()} in force (version {version.number}) lacks: {', '.join(missing).lower()}", url)
+    reviewed = document.last_reviewed_at
+    since = (
+        f"last reviewed {span(now - reviewed)} ago" if reviewed else f"approved {span(now - version.approved_at)} ago, not reviewed since"
+    )
+    reason = f"{name} version {version.number} in force; {since}; due every {document.type.review_period_months} months"
+    state = review_state(due_at=document.review_due_at, warning=cadence_for(document.type.review_kind).warning, now=now)
+    worst = "not_met" if state == "overdue" else "at_risk" if state == "due_soon" else "met"
+    if state in ("overdue", "due_soon"):
+        reason += f"; the review is {time_left(document.review_due_at, now)}"
+    if version.requires_acknowledgement:
+        counts = acknowledgement_counts(
+            Acknowledgement.objects.filter(version=version).values_list("acknowledged_at", "waived_at", "due_at"), now
+        )
+        reason += f"; acknowledged by {counts['done']} of {counts['asked']}"
+        if counts["overdue"]:
+            reason += f" ({_plural(counts['overdue'], 'acknowledgement')} overdue)"
+            worst = "not_met" if worst == "not_met" else "at_risk"
+    if document.type.reviews_after_major_change:
+        changes = MajorChange.objects.filter(document=document, review__isnull=True)
+        open_changes, overdue_changes = changes.count(), changes.filter(review_due_at__lte=now).count()
+        if open_changes:
+            reason += f"; {_plural(open_changes, 'major change')} awaiting review"
+        if overdue_changes:
+            reason += f" ({overdue_changes} overdue)"
+            worst = "not_met"
+        elif worst == "met" and changes.filter(review_due_at__lte=now + cadence_for(MAJOR_CHANGE_KIND).warning).exists():
+            worst = "at_risk"
+    return CheckResult(worst, reason, url)
+
+
+def document_checks() -> list[tuple[str, str, object]]:
+    """(clause, check name, check) of every built-in type but the IR plan (which has its own)."""
+    from functools import partial
+
+    from grc.policies.catalogue import BUILTIN_TYPES, IR_PLAN
+
+    return [
+        (entry["clause"], f"{entry['name']} approved and reviewed", partial(check_document, entry["code"]))
+        for entry in BUILTIN_TYPES
+        if entry["code"] != IR_PLAN
+    ]
+
+
+def register_related_apps() -> None:
+    """DPP 2.2's records kept by other apps: data-subject requests and confidentiality agreements."""
+    from django.apps import apps
+
+    if apps.is_installed("assets"):
+        from assets.dsar_obligations import register as register_dsar
+
+        register_dsar()
+    if apps.is_installed("access_reviews"):
+        from access_reviews.confidentiality import register as register_confidentiality
+
+        register_confidentiality()
+
+
 def register() -> None:
-    for kind in PERIODIC_KINDS:
+    for kind in periodic_kinds():
         register_provider(kind, DocumentReviewProvider(kind))
     register_provider(MAJOR_CHANGE_KIND, MajorChangeProvider())
+    register_provider(ACKNOWLEDGEMENT_KIND, AcknowledgementProvider())
     register_check("1.6", "policies.ir_plan", check_ir_plan)
+    for clause, name, check in document_checks():
+        register_check(clause, name, check)
+    register_related_apps()

@@ -21,11 +21,20 @@ def parse_list(text: str) -> list[str]:
     return items
 
 
-def missing_parts(*, sections: Iterable[Mapping], lists: Iterable[Mapping], section_text: Mapping, list_items: Mapping) -> list[str]:
-    """Titles of the required sections (and lists) that are empty in a version.
+def missing_parts(
+    *,
+    sections: Iterable[Mapping],
+    lists: Iterable[Mapping],
+    section_text: Mapping,
+    list_items: Mapping,
+    fields: Iterable[Mapping] = (),
+    field_values: Mapping | None = None,
+) -> list[str]:
+    """Titles of the required sections (lists, numeric fields) that are empty in a version.
 
-    ``sections``/``lists`` are the type's definitions; ``section_text``/``list_items`` the version's
-    content. Whitespace alone counts as empty: a plan "section" of spaces defines nothing.
+    ``sections``/``lists``/``fields`` are the type's definitions; ``section_text``/``list_items``/
+    ``field_values`` the version's content. Whitespace alone counts as empty: a plan "section" of
+    spaces defines nothing; a numeric field is empty when it holds no number (0 is a number).
     """
     missing = [s["title"] for s in sections if s.get("required") and not str(section_text.get(s["key"], "") or "").strip()]
     missing += [
@@ -33,7 +42,48 @@ def missing_parts(*, sections: Iterable[Mapping], lists: Iterable[Mapping], sect
         for entry in lists
         if entry.get("required") and not [i for i in list_items.get(entry["key"], []) or [] if str(i).strip()]
     ]
+    values = field_values or {}
+    missing += [entry["title"] for entry in fields if entry.get("required") and parse_number(values.get(entry["key"])) is None]
     return missing
+
+
+def parse_number(value) -> float | None:
+    """A version's numeric value (RTO/RPO …): a finite, non-negative number, or None."""
+    if value is None or isinstance(value, bool) or str(value).strip() == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")) or number < 0:
+        return None
+    return number
+
+
+def format_number(value) -> str:
+    """4.0 → "4", 1.5 → "1.5"; empty for no number."""
+    number = parse_number(value)
+    if number is None:
+        return ""
+    return str(int(number)) if number == int(number) else f"{number:g}"
+
+
+def acknowledgement_counts(states: Iterable[tuple[datetime | None, datetime | None, datetime]], now: datetime) -> dict[str, int]:
+    """Counts of (acknowledged_at, waived_at, due_at) rows: asked, done, outstanding, overdue.
+
+    Waived rows (superseded version, person left) are not counted at all.
+    """
+    counts = {"asked": 0, "done": 0, "outstanding": 0, "overdue": 0}
+    for acknowledged_at, waived_at, due_at in states:
+        if waived_at is not None:
+            continue
+        counts["asked"] += 1
+        if acknowledged_at is not None:
+            counts["done"] += 1
+        else:
+            counts["outstanding"] += 1
+            counts["overdue"] += int(now >= due_at)
+    return counts
 
 
 def next_review_due(anchor: datetime, months: int) -> datetime:

@@ -4,7 +4,8 @@ Every service is keyword-only, takes ``now``, runs in one transaction and writes
 (changed field *names* only: section texts and review notes never enter the trail). Review
 deadlines go to the obligation engine: the periodic review of each approved document (kind from
 its type, e.g. ``policies.ir_plan_review``) and one ``policies.major_change_review`` per logged
-major change.
+major change. Approving a version that requires acknowledgement asks every active member of
+staff to acknowledge it (``grc.policies.acknowledgements``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from grc.audit.services import record_change
 from grc.compliance.services import obligation_complete, obligation_open
+from grc.policies.files import attach_version_file
 from grc.policies.models import (
     ChangeCategory,
     Document,
@@ -27,7 +29,7 @@ from grc.policies.models import (
     ReviewOutcome,
     VersionStatus,
 )
-from grc.policies.rules import major_change_review_due, missing_parts, next_review_due
+from grc.policies.rules import major_change_review_due, missing_parts, next_review_due, parse_number
 
 MAJOR_CHANGE_KIND = "policies.major_change_review"
 
@@ -78,7 +80,14 @@ def document_create(*, type: DocumentType, title: str, owner, approver, by, now:
         raise ValidationError({"type": "There is already a document of this type: add a new version to it instead."})
     document = Document.objects.create(type=type, title=title, owner=owner, approver=approver, created_by=by, created_at=now)
     lists = {entry["key"]: list(entry.get("default", [])) for entry in type.lists}
-    DocumentVersion.objects.create(document=document, number=1, lists=lists, created_by=by, created_at=now)
+    DocumentVersion.objects.create(
+        document=document,
+        number=1,
+        lists=lists,
+        requires_acknowledgement=type.acknowledgement_default,
+        created_by=by,
+        created_at=now,
+    )
     record_change("created", document, request=request, actor=by, changed_fields=["type", "title", "owner", "approver"])
     return document
 
@@ -111,27 +120,52 @@ def version_draft_create(*, document: Document, by, now: datetime, request=None)
         number=number,
         sections=dict(base.sections) if base else {},
         lists={k: list(v) for k, v in base.lists.items()} if base else {e["key"]: list(e.get("default", [])) for e in document.type.lists},
+        values=dict(base.values) if base else {},
+        requires_acknowledgement=base.requires_acknowledgement if base else document.type.acknowledgement_default,
         created_by=by,
         created_at=now,
     )
-    record_change("created", draft, request=request, actor=by, changed_fields=["sections", "lists"])
+    record_change("created", draft, request=request, actor=by, changed_fields=["sections", "lists", "values"])
     return draft
 
 
 @transaction.atomic
 def version_update(
-    *, version: DocumentVersion, sections: dict, lists: dict, change_summary: str, by, now: datetime, request=None
+    *,
+    version: DocumentVersion,
+    sections: dict,
+    lists: dict,
+    change_summary: str,
+    by,
+    now: datetime,
+    request=None,
+    values: dict | None = None,
+    requires_acknowledgement: bool | None = None,
+    upload=None,
 ) -> DocumentVersion:
-    """Save a draft's text. Approved versions never change (a new version is drafted instead)."""
+    """Save a draft's text (numeric values, the acknowledgement setting and an uploaded file when
+    given). Approved versions never change (a new version is drafted instead)."""
     version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
     if not version.is_draft:
         raise ValidationError("Only a draft can be edited: approved versions are kept as they were approved.")
+    values = values or {}
+    for key, value in values.items():
+        if value not in (None, "") and parse_number(value) is None:
+            raise ValidationError({f"field_{key}": "Enter a number of zero or more."})
     changed = [f"section:{k}" for k in sections if sections[k] != version.sections.get(k, "")]
     changed += [f"list:{k}" for k in lists if lists[k] != version.lists.get(k, [])]
+    changed += [f"value:{k}" for k in values if values[k] != version.values.get(k)]
     if change_summary != version.change_summary:
         changed.append("change_summary")
+    if requires_acknowledgement is not None and requires_acknowledgement != version.requires_acknowledgement:
+        version.requires_acknowledgement = requires_acknowledgement
+        changed.append("requires_acknowledgement")
+    if upload is not None:
+        attach_version_file(version, upload)
+        changed.append("file")
     version.sections = {**version.sections, **sections}
     version.lists = {**version.lists, **lists}
+    version.values = {**version.values, **{k: parse_number(v) for k, v in values.items()}}
     version.change_summary = change_summary
     version.save()
     if changed:
@@ -141,7 +175,14 @@ def version_update(
 
 def version_missing_parts(version: DocumentVersion) -> list[str]:
     type_ = version.document.type
-    return missing_parts(sections=type_.sections, lists=type_.lists, section_text=version.sections, list_items=version.lists)
+    return missing_parts(
+        sections=type_.sections,
+        lists=type_.lists,
+        section_text=version.sections,
+        list_items=version.lists,
+        fields=type_.fields,
+        field_values=version.values,
+    )
 
 
 @transaction.atomic
@@ -149,7 +190,9 @@ def version_approve(*, version: DocumentVersion, by, step_up_at: datetime, now: 
     """Approve a draft: it becomes the version in force; the one before is superseded.
 
     Refused while a required section is empty (DPP 1.6 names the sections the IR plan needs).
-    The first approval starts the periodic review clock.
+    The first approval starts the periodic review clock. Outstanding acknowledgements of earlier
+    versions are waived (superseded); if this version requires acknowledgement, every active
+    member of staff is asked for it, each an obligation.
     """
     version = DocumentVersion.objects.select_for_update(of=("self",)).select_related("document__type").get(pk=version.pk)
     if not version.is_draft:
@@ -171,6 +214,11 @@ def version_approve(*, version: DocumentVersion, by, step_up_at: datetime, now: 
         obligation_complete(kind=document.type.review_kind, subject=None, completed_at=now, completed_by=by, open_next=False)
         review_obligation_open(document=document, anchor_at=now)
     record_change("approved", version, request=request, actor=by, changed_fields=["status", "approved_by", "approved_at"])
+    from grc.policies.acknowledgements import acknowledgements_request, acknowledgements_waive_superseded
+
+    acknowledgements_waive_superseded(version=version, now=now)
+    if version.requires_acknowledgement:
+        acknowledgements_request(version=version, now=now, request=request, actor=by)
     return version
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, LEAD_OR_MANAGER, SECURITY_LEAD, deny, role_required
 from grc.accounts.stepup import SESSION_KEY, step_up_required
 from grc.audit.services import record_view
@@ -21,10 +22,11 @@ from grc.compliance.cadences import cadence_for
 from grc.compliance.services import obligations_for
 from grc.policies import services
 from grc.policies.access import get_document_for, get_version_for
+from grc.policies.acknowledgements import WORKFORCE_ROLES, pending_for
 from grc.policies.catalogue import document_types_ensure
 from grc.policies.forms import ApproveForm, DocumentForm, MajorChangeForm, ReviewForm, VersionForm
-from grc.policies.models import Document, DocumentType, MajorChange, VersionStatus
-from grc.policies.rules import review_state
+from grc.policies.models import Acknowledgement, Document, DocumentType, MajorChange, VersionStatus
+from grc.policies.rules import acknowledgement_counts, format_number, review_state
 from grc.policies.selectors import library
 
 
@@ -41,26 +43,46 @@ def _form_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _acknowledgement_counts(version_ids: list[int], now) -> dict[int, dict[str, int]]:
+    """Per version: asked / done / outstanding / overdue (one query)."""
+    rows: dict[int, list] = {}
+    for version_id, *states in Acknowledgement.objects.filter(version_id__in=version_ids).values_list(
+        "version_id", "acknowledged_at", "waived_at", "due_at"
+    ):
+        rows.setdefault(version_id, []).append(tuple(states))
+    return {version_id: acknowledgement_counts(states, now) for version_id, states in rows.items()}
+
+
 @role_required(*EVERYONE)
 def index(request):
     now = timezone.now()
     documents = list(library())
+    counts = _acknowledgement_counts([d.current_version_id for d in documents if d.current_version_id], now)
     for document in documents:
         warning = cadence_for(document.type.review_kind).warning
         document.review_state = review_state(due_at=document.review_due_at, warning=warning, now=now)
-    types_without_document = DocumentType.objects.filter(document__isnull=True).count()
-    return render(
-        request,
-        "policies/index.html",
-        {"documents": documents, "now": now, "types_without_document": types_without_document, "can_edit": request.user.is_security_lead},
-    )
+        document.ack_counts = counts.get(document.current_version_id) if document.current_version_id else None
+    missing_types = list(DocumentType.objects.filter(document__isnull=True))
+    context = {
+        "documents": documents,
+        "now": now,
+        "types_without_document": len(missing_types),
+        "missing_types": missing_types,
+        "can_edit": request.user.is_security_lead,
+        "to_acknowledge": pending_for(request.user, now),
+    }
+    return render(request, "policies/index.html", context)
 
 
 @role_required(*SECURITY_LEAD)
 @require_http_methods(["GET", "POST"])
 def document_create(request):
     document_types_ensure()  # the built-in types exist even on a database made without migrations' data
-    form = DocumentForm(request.POST or None, initial={"owner": request.user, "approver": request.user})
+    initial = {"owner": request.user, "approver": request.user}
+    chosen = DocumentType.objects.filter(code=request.GET.get("type", ""), document__isnull=True).first()
+    if chosen is not None:
+        initial.update({"type": chosen.pk, "title": chosen.name})
+    form = DocumentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -99,8 +121,17 @@ def document_detail(request, pk: int):
         "changes": list(document.major_changes.select_related("logged_by", "review")[:50]),
         "obligations": list(obligations_for(document).filter(completed_at__isnull=True)),
         "review_state": review_state(due_at=document.review_due_at, warning=cadence_for(document.type.review_kind).warning, now=now),
+        "ack_counts": _acknowledgement_counts([document.current_version_id], now).get(document.current_version_id)
+        if document.current_version_id
+        else None,
+        "values": _values(document.type, document.current_version) if document.current_version else [],
     }
     return render(request, "policies/document_detail.html", context)
+
+
+def _values(type_, version) -> list[tuple[dict, str]]:
+    """(field definition, the version's value in words) for each numeric field of the type."""
+    return [(entry, format_number(version.values.get(entry["key"]))) for entry in type_.fields]
 
 
 @role_required(*SECURITY_LEAD)
@@ -139,15 +170,38 @@ def version_detail(request, pk: int):
     type_ = version.document.type
     sections = [(s, version.sections.get(s["key"], "")) for s in type_.sections]
     lists = [(e, version.lists.get(e["key"], [])) for e in type_.lists]
+    now = timezone.now()
+    in_force = version.pk == version.document.current_version_id
     context = {
         "version": version,
         "document": version.document,
         "access": access,
         "sections": sections,
         "lists": lists,
+        "values": _values(type_, version),
         "missing": services.version_missing_parts(version) if version.is_draft else [],
+        "now": now,
+        "in_force": in_force,
+        **_acknowledgement_context(request.user, version, in_force, now),
     }
     return render(request, "policies/version_detail.html", context)
+
+
+def _acknowledgement_context(user, version, in_force: bool, now) -> dict:
+    """The acknowledgement panel: the reader's own state, and for those who read everything the
+    counts and the people still to acknowledge."""
+    if not version.requires_acknowledgement or version.is_draft:
+        return {}
+    mine = Acknowledgement.objects.filter(version=version, user=user).first()
+    context = {
+        "my_ack": mine,
+        "may_acknowledge": in_force and user.role in WORKFORCE_ROLES and (mine is None or mine.acknowledged_at is None),
+    }
+    if user.role != Role.STAFF:
+        rows = list(version.acknowledgements.select_related("user").order_by("acknowledged_at", "due_at", "user__last_name"))
+        context["ack_counts"] = acknowledgement_counts([(a.acknowledged_at, a.waived_at, a.due_at) for a in rows], now)
+        context["ack_outstanding"] = [a for a in rows if a.is_outstanding][:100]
+    return context
 
 
 @role_required(*SECURITY_LEAD)
@@ -156,23 +210,30 @@ def version_edit(request, pk: int):
     version, access = get_version_for(request.user, pk)
     if not version.is_draft:
         raise deny(request, "approved versions are not edited")
-    form = VersionForm(request.POST or None, version=version)
+    form = VersionForm(request.POST or None, request.FILES or None, version=version)
     if request.method == "POST" and form.is_valid():
-        version = services.version_update(
-            version=version,
-            sections=form.section_values,
-            lists=form.list_values,
-            change_summary=form.cleaned_data["change_summary"],
-            by=request.user,
-            now=timezone.now(),
-            request=request,
-        )
-        missing = services.version_missing_parts(version)
-        if missing:
-            messages.warning(request, f"Draft saved. Before it can be approved, fill in: {', '.join(missing)}.")
+        try:
+            version = services.version_update(
+                version=version,
+                sections=form.section_values,
+                lists=form.list_values,
+                change_summary=form.cleaned_data["change_summary"],
+                by=request.user,
+                now=timezone.now(),
+                request=request,
+                values=form.field_values,
+                requires_acknowledgement=form.cleaned_data["requires_acknowledgement"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
         else:
-            messages.success(request, "Draft saved. Every required section is filled in: the approver can approve it.")
-        return redirect(version)
+            missing = services.version_missing_parts(version)
+            if missing:
+                messages.warning(request, f"Draft saved. Before it can be approved, fill in: {', '.join(missing)}.")
+            else:
+                messages.success(request, "Draft saved. Every required section is filled in: the approver can approve it.")
+            return redirect(version)
     return render(request, "policies/version_form.html", {"form": form, "version": version, "document": version.document})
 
 
@@ -193,7 +254,8 @@ def version_approve(request, pk: int):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, f"Version {version.number} approved: it is now the version in force.")
+            asked = " Every active member of staff is asked to acknowledge it." if version.requires_acknowledgement else ""
+            messages.success(request, f"Version {version.number} approved: it is now the version in force.{asked}")
             return redirect(version.document)
     return render(request, "policies/approve.html", {"form": form, "version": version, "document": version.document, "missing": missing})
 
