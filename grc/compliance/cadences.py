@@ -99,6 +99,10 @@ CADENCES: dict[str, Cadence] = {
             "policies.acknowledgement", "2.2", "Acknowledge a policy", Period(days=30), 7 * DAY, SHORT_MILESTONES, escalate_to_leads=False
         ),
         Cadence("policies.dsar_response", "2.2", "Answer a data-subject request", Period(days=30), 7 * DAY),
+        # 1.2, 1.6, 2.7: further governed documents of the policy library (each type's own period is passed explicitly)
+        Cadence("policies.access_policy_review", "1.2", "Access-control policy review", Period(months=12), 30 * DAY, recurring=True),
+        Cadence("policies.risk_process_review", "1.6", "Risk-management process review", Period(months=12), 30 * DAY, recurring=True),
+        Cadence("policies.backup_plan_review", "2.7", "Backup and restore plan review", Period(months=12), 30 * DAY, recurring=True),
         # 2.3 asset inventory
         Cadence("assets.inventory_attestation", "2.3", "Quarterly asset inventory attestation", Period(months=3), 14 * DAY, recurring=True),
         # 2.6 logging and monitoring
@@ -111,12 +115,58 @@ CADENCES: dict[str, Cadence] = {
         Cadence("policies.vuln_runbook_review", "2.7", "Vulnerability runbook review", Period(months=12), 30 * DAY, recurring=True),
         # 3 audit and assessment
         Cadence("evidence.finding_remediation", "3", "Remediate an audit finding", None, 14 * DAY),
+        Cadence(
+            "evidence.audit_approval",
+            "3",
+            "Obtain the auditor's written approval of the remediation evidence",
+            Period(days=30),
+            7 * DAY,
+            SHORT_MILESTONES,
+        ),
+        Cadence(
+            "compliance.kit_document_review", "3", "Review an assessment document (diagram)", Period(months=12), 30 * DAY, recurring=True
+        ),
     ]
 }
 
 
 def cadence_for(kind: str) -> Cadence:
+    """The table's cadence (the policy's period). For the period in force use ``effective_cadence``."""
     try:
         return CADENCES[kind]
     except KeyError:
         raise KeyError(f"Unknown obligation kind {kind!r}: add it to grc/compliance/cadences.py") from None
+
+
+def effective_cadence(kind: str) -> Cadence:
+    """The cadence in force: the table's, with the period the security lead tightened (if any).
+
+    The one function that applies ``CadenceOverride`` (grc/compliance/cadence_overrides.py):
+    whatever computes a due time from a period calls it. One query, and none for kinds without
+    a fixed period. Warnings and milestones stay the table's.
+    """
+    from dataclasses import replace
+
+    from grc.compliance.kit_models import CadenceOverride
+
+    base = cadence_for(kind)
+    if base.period is None:
+        return base
+    row = CadenceOverride.objects.filter(kind=kind).values_list("months", "days", "hours").first()
+    return base if row is None else replace(base, period=Period(*row))
+
+
+def effective_cadences() -> dict[str, Cadence]:
+    """Every kind's cadence in force, in one query (for pages listing many kinds)."""
+    from dataclasses import replace
+
+    from grc.compliance.kit_models import CadenceOverride
+
+    overrides = {
+        kind: Period(months, days, hours)
+        for kind, months, days, hours in CadenceOverride.objects.values_list("kind", "months", "days", "hours")
+    }
+    return {
+        kind: replace(cadence, period=overrides[kind]) if kind in overrides and cadence.period is not None else cadence
+        for kind, cadence in CADENCES.items()
+    }

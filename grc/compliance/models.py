@@ -191,3 +191,13 @@ class CalendarFeedToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# The assessment kit's records (issue 14) live in their own module; importing them here registers them with the app.
+from grc.compliance.kit_models import (  # noqa: E402, F401
+    CadenceChange,
+    CadenceOverride,
+    KitDocument,
+    QuestionnaireAnswer,
+    QuestionnaireSubmission,
+)

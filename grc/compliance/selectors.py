@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.urls import reverse
 
 from grc.accounts.models import Role
-from grc.audit.selectors import open_alarms
+from grc.audit.selectors import latest_change_id, open_alarms
 from grc.compliance.cadences import CADENCES
 from grc.compliance.models import Obligation, Requirement
 from grc.compliance.posture import (
@@ -170,6 +172,26 @@ def requirement_statuses(now: datetime) -> list[RequirementRow]:
     ]
 
 
+POSTURE_CACHE_KEY = "compliance:posture:{marker}"
+
+
+def requirement_statuses_cached(now: datetime) -> list[RequirementRow]:
+    """``requirement_statuses`` for the dashboard (opened many times a day): the live checks of every app
+    run some 80 queries, so their result is cached for ``COMPLIANCE_POSTURE_CACHE_SECONDS`` (2 minutes)
+    and dropped at once by any audited change (the key holds ``latest_change_id()``). Deadlines
+    that pass without a change show within that time. 0 seconds (the tests' default) turns it off.
+    """
+    seconds = getattr(settings, "COMPLIANCE_POSTURE_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return requirement_statuses(now)
+    key = POSTURE_CACHE_KEY.format(marker=latest_change_id())
+    rows = cache.get(key)
+    if rows is None:
+        rows = requirement_statuses(now)
+        cache.set(key, rows, seconds)
+    return rows
+
+
 def requirement_row(clause: str, now: datetime) -> RequirementRow | None:
     requirement = Requirement.objects.filter(clause=clause).first()
     if requirement is None:
@@ -211,7 +233,7 @@ def recent_alarms(user, limit: int = PANEL_ROWS) -> list[Any] | None:
 
 
 def dashboard(user, now: datetime) -> Dashboard:
-    requirements = requirement_statuses(now)
+    requirements = requirement_statuses_cached(now)
     visible = visibility_q(user)
     is_open = Q(completed_at__isnull=True)
     horizon = now + UPCOMING_WINDOW

@@ -20,7 +20,7 @@ from datetime import datetime
 from django.db import transaction
 
 from grc.audit.services import record_event
-from grc.compliance.cadences import cadence_for
+from grc.compliance.cadences import cadence_for, effective_cadence
 from grc.compliance.models import CalendarFeedToken, Obligation
 from grc.compliance.registry import providers
 
@@ -41,9 +41,18 @@ def subject_key(subject, kind: str = "") -> tuple[str, str]:
 def obligation_open(
     *, kind: str, subject, anchor_at: datetime, owner=None, title: str = "", url: str = "", due_at: datetime | None = None
 ) -> Obligation:
-    """Start (or re-date) the open obligation of ``kind`` for ``subject``."""
-    cadence = cadence_for(kind)
-    due = due_at or cadence.due_after(anchor_at)
+    """Start (or re-date) the open obligation of ``kind`` for ``subject``.
+
+    The due time follows the cadence in force (``effective_cadence``): where the security lead
+    tightened the kind's period, a due time the app worked out itself is capped by it too.
+    """
+    cadence = effective_cadence(kind)
+    if due_at is None:
+        due = cadence.due_after(anchor_at)
+    elif cadence.period is not None and cadence.period != cadence_for(kind).period:
+        due = min(due_at, cadence.due_after(anchor_at))
+    else:
+        due = due_at
     subject_type, subject_id = subject_key(subject, kind)
     values = {
         "clause": cadence.clause,

@@ -24,3 +24,11 @@ def resync_obligations() -> int:
     from grc.compliance.services import obligations_resync
 
     return sum(count for count in obligations_resync(now=timezone.now()).values() if count > 0)
+
+
+@shared_task(name="grc.compliance.tasks.build_submission_pdf")
+def build_submission_pdf(submission_id: int) -> bool:
+    """Render a questionnaire submission's PDF (assessment kit); queued after the snapshot commits."""
+    from grc.compliance.questionnaire.export import submission_pdf_build
+
+    return submission_pdf_build(submission_id=submission_id, now=timezone.now())

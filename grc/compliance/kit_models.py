@@ -1,0 +1,154 @@
+"""Records of the Amazon assessment kit (issue 14), imported by ``grc.compliance.models``.
+
+* ``CadenceOverride`` — a tighter period the security lead set for one obligation kind; the
+  cadence table (``cadences.py``) keeps the policy's period, ``effective_cadence(kind)`` applies this.
+* ``CadenceChange`` — the append-only history of those settings: old and new period, reason,
+  who and when, and which open obligations were re-dated (printed in evidence packs).
+* ``QuestionnaireAnswer`` — the security lead's edited answer to one question area.
+* ``QuestionnaireSubmission`` — a dated snapshot of every answer with the records behind it, and its PDF.
+* ``KitDocument`` — an attached assessment document (architecture or data-flow diagram …) with review dates.
+
+No PII is stored here: answers describe controls, reasons explain a setting, diagrams are files.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class CadenceOverride(models.Model):
+    """The period in force for an obligation kind when it is tighter than the cadence table."""
+
+    kind = models.CharField(max_length=60, unique=True)
+    months = models.PositiveIntegerField(default=0)
+    days = models.PositiveIntegerField(default=0)
+    hours = models.PositiveIntegerField(default=0)
+    reason = models.TextField(max_length=500, help_text="Why the period is tighter, e.g. the DPP revision that asks for it. No names.")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(months__gt=0) | Q(days__gt=0) | Q(hours__gt=0), name="cadence_override_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cadence override of {self.kind}"
+
+
+class CadenceChangeAction(models.TextChoices):
+    TIGHTENED = "tightened", "Tightened"
+    RELAXED = "relaxed", "Relaxed (still within the policy)"
+    RESET = "reset", "Reset to the policy period"
+
+
+class CadenceChange(models.Model):
+    """One change of an obligation kind's period. Periods are ``{"months", "days", "hours"}``."""
+
+    kind = models.CharField(max_length=60, db_index=True)
+    clause = models.CharField(max_length=10)
+    action = models.CharField(max_length=10, choices=CadenceChangeAction.choices)
+    old_period = models.JSONField()
+    new_period = models.JSONField()
+    policy_period = models.JSONField(help_text="the loosest period the policy allows, at the time of the change")
+    reason = models.TextField(max_length=500)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(db_index=True)
+    redated_count = models.PositiveIntegerField(default=0)
+    redated = models.JSONField(default=list, blank=True, help_text="[obligation id, old due, new due] of the re-dated open obligations")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"cadence change {self.pk} of {self.kind}"
+
+
+class QuestionnaireAnswer(models.Model):
+    """The edited answer of one question area. Without a row, the answer is the live draft."""
+
+    area = models.CharField(max_length=40, unique=True)
+    text = models.TextField(blank=True)
+    char_limit = models.PositiveIntegerField(default=1000)
+    draft_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the draft the answer was last saved against")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["area"]
+        constraints = [models.CheckConstraint(condition=Q(char_limit__gte=50), name="questionnaire_answer_limit_sane")]
+
+    def __str__(self) -> str:
+        return f"answer to {self.area}"
+
+
+class QuestionnaireSubmission(models.Model):
+    """What was submitted to Amazon on a date: every answer, the draft and record facts behind it,
+    the gaps and the plan of action, frozen as JSON (``content``) with its SHA-256."""
+
+    submitted_on = models.DateField("submitted on")
+    label = models.CharField(max_length=120, blank=True, help_text="e.g. Developer profile, follow-up questions. No names.")
+    content = models.JSONField()
+    content_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    pdf = models.FileField(upload_to="compliance/questionnaire/%Y/", blank=True, max_length=300)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_built_at = models.DateTimeField(null=True, blank=True)
+    pdf_error = models.CharField(max_length=100, blank=True, help_text="exception class of a failed build")
+
+    class Meta:
+        ordering = ["-submitted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"questionnaire submission {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:kit_submission", args=[self.pk])
+
+
+class KitDocumentKind(models.TextChoices):
+    ARCHITECTURE = "architecture", "Architecture diagram"
+    DATA_FLOW = "data_flow", "Data-flow diagram"
+    NETWORK = "network", "Network diagram"
+    OTHER = "other", "Other assessment document"
+
+
+class KitDocument(models.Model):
+    """A file an assessor asks to see, kept current by a periodic review
+    (obligation ``compliance.kit_document_review``). A new upload of the same document supersedes
+    the old one (``superseded_at``); files are never served by the web server."""
+
+    kind = models.CharField(max_length=20, choices=KitDocumentKind.choices)
+    title = models.CharField(max_length=150, help_text="e.g. Production architecture, order data flow. No names.")
+    clauses = models.JSONField(default=list, help_text="DPP clauses it is evidence for")
+    file = models.FileField(upload_to="compliance/kit/%Y/", max_length=300)
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    file_size = models.PositiveBigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(help_text="last review (the upload counts as one)")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    review_due_at = models.DateTimeField(db_index=True)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "title", "-uploaded_at"]
+        indexes = [models.Index(fields=["kind"], name="kit_document_current", condition=Q(superseded_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"kit document {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:kit_documents") + f"#document-{self.pk}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None

@@ -1,0 +1,552 @@
+"""Drafts of the DPP clause areas (1.1 … 2.7, 3), one function per area, registered by key.
+
+Each takes ``Records`` and returns claims and facts; gaps are marked red.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from grc.compliance.questionnaire.base import Claim, Source, day, plural, verb
+from grc.compliance.questionnaire.claims import (
+    assets_link,
+    calendar_link,
+    drafter,
+    encryption_claims,
+    findings_claims,
+    ir_plan_claims,
+    obligation_claims,
+    release_claims,
+    scan_claims,
+    tags,
+    test_pii_claims,
+)
+from grc.compliance.questionnaire.records import Records
+
+
+@drafter("network")
+def draft_network(r: Records):
+    a = r.assets
+    devices = assets_link("End-user devices", kind="hardware")
+    claims = []
+    if a["devices"]:
+        unprotected = a["devices"] - a["devices_protected"]
+        claims.append(
+            Claim(
+                f"All {plural(a['devices'], 'end-user device')} in the inventory run up-to-date anti-malware."
+                if not unprotected
+                else f"{plural(unprotected, 'end-user device')} of {a['devices']} lack up-to-date anti-malware.",
+                gap=bool(unprotected),
+                sources=(devices,),
+                fix=devices if unprotected else None,
+            )
+        )
+    else:
+        claims.append(Claim("No end-user devices are recorded in the asset inventory.", gap=True, sources=(devices,), fix=devices))
+    diagrams = Source("Assessment documents", reverse("compliance:kit_documents"))
+    network = [doc for doc in r.documents if doc.kind in ("architecture", "network")]
+    if network:
+        claims.append(
+            Claim(
+                f"Firewalls, access lists and segmentation are shown in our {plural(len(network), 'architecture diagram')}.",
+                sources=(diagrams,),
+            )
+        )
+    else:
+        claims.append(
+            Claim(
+                "No architecture or network diagram is attached to show firewalls and segmentation.",
+                gap=True,
+                sources=(diagrams,),
+                fix=diagrams,
+            )
+        )
+    training, facts = obligation_claims(
+        r,
+        "access_reviews.training_annual",
+        "Security and data-protection training",
+        "No security training is recorded yet.",
+        Source("Training", reverse("access_reviews:training_overview")),
+    )
+    initial = r.kind("access_reviews.training_initial")
+    if initial.overdue_count:
+        training.append(
+            Claim(
+                f"{plural(initial.overdue_count, 'new joiner')} {verb(initial.overdue_count, 'has', 'have')} not completed training on time.",
+                gap=True,
+                sources=(Source("Training", reverse("access_reviews:training_overview")),),
+            )
+        )
+    facts.update({"end-user devices": a["devices"], "devices with anti-malware": a["devices_protected"], "network diagrams": len(network)})
+    return claims + training, facts
+
+
+@drafter("access")
+def draft_access(r: Records):
+    acc, people = r.accounts, r.people
+    registry = Source("Accounts registry", reverse("access_reviews:account_list"))
+    claims = [
+        Claim(
+            f"Every person with access has a unique id: {plural(people['active'], 'active person', 'active people')} and "
+            f"{plural(acc['total'], 'account')} on {plural(acc['systems'], 'system')} holding Information are registered.",
+            sources=(registry,),
+        )
+    ]
+    if acc["shared"]:
+        shared = Source("Shared accounts", reverse("access_reviews:account_list") + "?flag=shared")
+        claims.append(
+            Claim(
+                f"{plural(acc['shared'], 'account')} {verb(acc['shared'], 'is', 'are')} shared by more than one person.",
+                gap=True,
+                sources=(shared,),
+                fix=shared,
+            )
+        )
+    review, facts = obligation_claims(
+        r,
+        "access_reviews.quarterly_review",
+        "The access review of people and services",
+        "No access review has been completed yet.",
+        Source("Access reviews", reverse("access_reviews:campaign_list")),
+    )
+    deprovision = r.kind("access_reviews.deprovision")
+    tasks = Source("Deprovisioning tasks", reverse("access_reviews:task_list"))
+    period = r.cadences["access_reviews.deprovision"].period
+    if deprovision.overdue_count:
+        review.append(
+            Claim(
+                f"{plural(deprovision.overdue_count, 'leaver')} {verb(deprovision.overdue_count, 'still has', 'still have')} access after {period}.",
+                gap=True,
+                sources=(tasks,),
+                fix=tasks,
+            )
+        )
+    else:
+        review.append(Claim(f"Access of leavers is removed within {period}; none is overdue.", sources=(tasks,)))
+    lockout = r.check("1.2", "Portal account lockout")
+    if lockout is not None:
+        review.append(Claim(f"Sign-in lockout: {lockout.reason}.", gap=lockout.status == "not_met"))
+    facts.update({"registered accounts": acc["total"], "shared accounts": acc["shared"], "leavers overdue": deprovision.overdue_count})
+    return claims + review, facts
+
+
+@drafter("least_privilege")
+def draft_least_privilege(r: Records):
+    acc, people = r.accounts, r.people
+    requests = Source("Access requests", reverse("access_reviews:request_list"))
+    claims = [
+        Claim(
+            f"Access is requested and approved per system and privilege: {plural(people['approved_year'], 'request')} approved in the last 12 months.",
+            sources=(requests,),
+        ),
+        Claim(
+            f"{plural(acc['privileged'], 'account')} {verb(acc['privileged'], 'holds', 'hold')} elevated rights and are flagged in every access review.",
+            sources=(Source("Privileged accounts", reverse("access_reviews:account_list") + "?flag=privileged"),),
+        ),
+        Claim("The portal itself grants four roles (security lead, manager, auditor, staff) and checks them on every page."),
+    ]
+    if acc["no_request"]:
+        src = Source("Accounts without a request", reverse("access_reviews:account_list") + "?flag=no_request")
+        claims.append(
+            Claim(
+                f"{plural(acc['no_request'], 'account')} {verb(acc['no_request'], 'has', 'have')} no recorded access request.",
+                gap=True,
+                sources=(src,),
+                fix=src,
+            )
+        )
+    return claims, {"privileged accounts": acc["privileged"], "accounts without request": acc["no_request"]}
+
+
+@drafter("credentials")
+def draft_credentials(r: Records):
+    acc, a, users = r.accounts, r.assets, r.portal_users
+    mfa = Source("Accounts without MFA", reverse("access_reviews:account_list") + "?flag=no_mfa")
+    claims = []
+    if acc["total"]:
+        missing = acc["mfa_no"] + acc["mfa_unknown"]
+        share = round(acc["mfa_yes"] * 100 / acc["total"])
+        claims.append(
+            Claim(
+                f"MFA is on for {acc['mfa_yes']} of {plural(acc['total'], 'account')} with access to Information ({share}%)"
+                + (f"; {missing} have none or none recorded." if missing else "."),
+                gap=bool(missing),
+                sources=(mfa,),
+                fix=mfa if missing else None,
+            )
+        )
+    else:
+        claims.append(Claim("No accounts are registered, so MFA coverage cannot be shown.", gap=True, sources=(mfa,), fix=mfa))
+    claims.append(
+        Claim(
+            f"This portal requires MFA for all {plural(users['total'], 'user')} ({users['with_mfa']} enrolled).",
+            sources=(Source("Portal users", reverse("accounts:users")),),
+        )
+    )
+    keys = assets_link("Amazon API credentials", kind="credential")
+    if a["amazon_keys"]:
+        weak = a["amazon_keys"] - a["amazon_keys_encrypted"]
+        holders = a["amazon_keys"] - a["amazon_keys_holders"]
+        text = f"The {plural(a['amazon_keys'], 'Amazon API credential')} {verb(a['amazon_keys'], 'is', 'are')} stored encrypted and only named people and services can reach them."
+        if weak or holders:
+            text = f"Of {plural(a['amazon_keys'], 'Amazon API credential')}, {weak} are stored without encryption and {holders} have no record of who can reach them."
+        claims.append(Claim(text, gap=bool(weak or holders), sources=(keys,), fix=keys if weak or holders else None))
+    else:
+        claims.append(Claim("No Amazon API credential is recorded in the inventory.", gap=True, sources=(keys,), fix=keys))
+    return claims, {
+        "accounts with MFA": acc["mfa_yes"],
+        "accounts without MFA": acc["mfa_no"] + acc["mfa_unknown"],
+        "Amazon credentials": a["amazon_keys"],
+        "Amazon credentials encrypted": a["amazon_keys_encrypted"],
+    }
+
+
+@drafter("transit")
+def draft_transit(r: Records):
+    a = r.assets
+    endpoints = assets_link("Endpoints", kind="endpoint")
+    claims = []
+    if a["endpoints"]:
+        weak = a["endpoints"] - a["endpoints_tls"]
+        claims.append(
+            Claim(
+                f"All {plural(a['endpoints'], 'endpoint')} accept TLS 1.2 or later only."
+                if not weak
+                else f"{plural(weak, 'endpoint')} of {a['endpoints']} allow TLS below 1.2 or none recorded.",
+                gap=bool(weak),
+                sources=(endpoints,),
+                fix=endpoints if weak else None,
+            )
+        )
+        if a["endpoints_proxy_plain"]:
+            claims.append(
+                Claim(
+                    f"{plural(a['endpoints_proxy_plain'], 'endpoint')} {verb(a['endpoints_proxy_plain'], 'ends', 'end')} TLS in untrusted hardware without message-level encryption.",
+                    gap=True,
+                    sources=(endpoints,),
+                    fix=endpoints,
+                )
+            )
+    else:
+        claims.append(Claim("No endpoints are recorded in the inventory.", gap=True, sources=(endpoints,), fix=endpoints))
+    tls = r.check("1.5", "Portal TLS settings")
+    if tls is not None:
+        claims.append(Claim(f"This portal: {tls.reason}.", gap=tls.status == "not_met"))
+    return claims, {"endpoints": a["endpoints"], "endpoints on TLS 1.2+": a["endpoints_tls"]}
+
+
+@drafter("risk_ir")
+def draft_risk_ir(r: Records):
+    claims, facts = obligation_claims(
+        r,
+        "risks.annual_review",
+        "Senior management reviews the risk assessment",
+        "No senior-management risk review is recorded yet.",
+        Source("Risk register", reverse("risks:index")),
+    )
+    claims += ir_plan_claims(r, facts)
+    incidents = r.kind("incidents.amazon_notification")
+    src = Source("Incidents", reverse("incidents:index"))
+    if incidents.completed_count or incidents.open_count:
+        late = incidents.late_recently
+        claims.append(
+            Claim(
+                f"{plural(incidents.completed_count, 'incident')} were notified to Amazon"
+                + (f"; {late} late in the last 90 days." if late else " within 24 hours."),
+                gap=bool(late or incidents.overdue_count),
+                sources=(src,),
+            )
+        )
+    else:
+        claims.append(Claim("No security incident has been recorded.", sources=(src,)))
+    facts["incidents notified"] = incidents.completed_count
+    return claims, facts
+
+
+@drafter("deletion")
+def draft_deletion(r: Records):
+    d = r.deletions
+    src = Source("Deletion requests", reverse("assets:deletions"))
+    late = r.kind("assets.deletion_30d").overdue_count + r.kind("assets.deletion_90d").overdue_count
+    period_30, period_90 = r.cadences["assets.deletion_30d"].period, r.cadences["assets.deletion_90d"].period
+    claims = [
+        Claim(
+            f"Each Amazon deletion notice is tracked against {period_30} (Information) and {period_90} (all live instances), "
+            "with a NIST 800-88 sanitisation record per data store and a signed certificate of destruction.",
+            sources=(src,),
+        )
+    ]
+    if d["total"]:
+        claims.append(Claim(f"{plural(d['total'], 'notice')} received so far; {d['certified']} certified in writing.", sources=(src,)))
+    if late:
+        claims.append(Claim(f"{plural(late, 'deletion deadline')} {verb(late, 'is', 'are')} overdue.", gap=True, sources=(src,), fix=src))
+    return claims, {"deletion notices": d["total"], "certified": d["certified"], "deletion deadlines overdue": late}
+
+
+@drafter("attribution")
+def draft_attribution(r: Records):
+    scoped = [store for store in r.stores if store.in_scope]
+    src = assets_link("Data stores", kind="data_store")
+    separate = [s for s in scoped if s.attribution == "separate"]
+    tagged = [s for s in scoped if s.attribution == "tagged"]
+    neither = [s for s in scoped if s.attribution not in ("separate", "tagged")]
+    claims = [
+        Claim(
+            f"Of {plural(len(scoped), 'data store')} holding Amazon Information, {len(separate)} hold it separately and {len(tagged)} tag each record's origin.",
+            sources=(src,),
+        )
+    ]
+    if neither:
+        claims.append(
+            Claim(
+                f"{plural(len(neither), 'data store')} ({tags(neither)}) neither separate nor tag it.",
+                gap=True,
+                sources=(src,),
+                fix=Source(neither[0].tag, neither[0].url),
+            )
+        )
+    if not scoped:
+        claims = [Claim("No data store holding Amazon Information is recorded.", gap=True, sources=(src,), fix=src)]
+    return claims, {"stores with Amazon Information": len(scoped), "stores not separated or tagged": len(neither)}
+
+
+@drafter("retention")
+def draft_retention(r: Records):
+    pii = r.pii_stores
+    src = assets_link("PII data stores", kind="data_store", pii="yes")
+    unknown = [s for s in pii if s.retention_days is None]
+    long_no_basis = [s for s in pii if s.retention_days is not None and s.retention_days > 30 and not s.legal_basis]
+    long_basis = [s for s in pii if s.retention_days is not None and s.retention_days > 30 and s.legal_basis]
+    claims = [
+        Claim(
+            f"PII is kept no longer than 30 days after order delivery in {len(pii) - len(unknown) - len(long_no_basis) - len(long_basis)} "
+            f"of {plural(len(pii), 'PII data store')}"
+            + (f"; {len(long_basis)} keep it longer where a law requires it." if long_basis else "."),
+            sources=(src,),
+        )
+    ]
+    if unknown:
+        claims.append(
+            Claim(
+                f"{plural(len(unknown), 'PII data store')} ({tags(unknown)}) have no retention period recorded.",
+                gap=True,
+                sources=(src,),
+                fix=Source(unknown[0].tag, unknown[0].url),
+            )
+        )
+    if long_no_basis:
+        claims.append(
+            Claim(
+                f"{plural(len(long_no_basis), 'PII data store')} ({tags(long_no_basis)}) keep PII over 30 days with no legal basis recorded.",
+                gap=True,
+                sources=(src,),
+                fix=Source(long_no_basis[0].tag, long_no_basis[0].url),
+            )
+        )
+    check, facts = obligation_claims(
+        r,
+        "assets.retention_check",
+        "Purging of PII past retention is confirmed",
+        "No purge confirmation is recorded yet.",
+        calendar_link("assets.retention_check", "Retention checks"),
+    )
+    facts.update({"PII stores": len(pii), "retention not recorded": len(unknown), "kept over 30 days without basis": len(long_no_basis)})
+    return claims + check, facts
+
+
+@drafter("governance")
+def draft_governance(r: Records):
+    pii = r.pii_stores
+    rop = Source("Record of processing", reverse("assets:record_of_processing"))
+    complete = [s for s in pii if s.rop_complete]
+    claims = []
+    privacy = r.policy("privacy")
+    library = Source("Policy library", reverse("policies:index"))
+    if privacy is not None and privacy.in_force:
+        claims.append(
+            Claim(
+                f"Our privacy and data-handling policy (version {privacy.version}, last reviewed {day(privacy.last_reviewed_at or privacy.approved_at)}) governs PII.",
+                sources=(Source("Privacy policy", privacy.url),),
+            )
+        )
+    else:
+        claims.append(
+            Claim("No approved privacy and data-handling policy is in the policy library.", gap=True, sources=(library,), fix=library)
+        )
+    incomplete = [s for s in pii if not s.rop_complete]
+    claims.append(
+        Claim(
+            f"A record of processing describes the fields, collection, use, sharing and disposal for {len(complete)} of {plural(len(pii), 'PII data store')}"
+            + (f"; {tags(incomplete)} are incomplete." if incomplete else "."),
+            gap=bool(incomplete),
+            sources=(rop,),
+            fix=rop if incomplete else None,
+        )
+    )
+    dsar = r.kind("policies.dsar_response")
+    if dsar.completed_count or dsar.open_count:
+        claims.append(
+            Claim(
+                f"{plural(dsar.completed_count, 'data-subject request')} answered"
+                + (f"; {dsar.overdue_count} overdue." if dsar.overdue_count else " on time."),
+                gap=bool(dsar.overdue_count),
+                sources=(calendar_link("policies.dsar_response", "Data-subject requests"),),
+            )
+        )
+    return claims, {"PII stores with complete record of processing": len(complete), "PII stores": len(pii)}
+
+
+@drafter("assets")
+def draft_assets(r: Records):
+    a = r.assets
+    attest, facts = obligation_claims(
+        r,
+        "assets.inventory_attestation",
+        "The asset inventory is attested",
+        "The asset inventory has never been attested.",
+        Source("Inventory attestations", reverse("assets:attestations")),
+    )
+    claims = [
+        Claim(
+            f"Our inventory lists {plural(a['total'], 'active asset')} (hardware, software, data stores, credentials, endpoints).",
+            sources=(assets_link(),),
+        )
+    ]
+    stale = a["baseline_kinds"] - a["baseline_current"]
+    if a["baseline_kinds"]:
+        claims.append(
+            Claim(
+                f"{a['baseline_current']} of {plural(a['baseline_kinds'], 'system')} follow a baseline configuration verified within a year.",
+                gap=bool(stale),
+                sources=(assets_link("Flagged assets", flagged="yes"),),
+                fix=assets_link("Flagged assets", flagged="yes") if stale else None,
+            )
+        )
+    bad = a["personal_with_info"] + a["removable_pii_plain"]
+    if bad:
+        claims.append(
+            Claim(
+                f"{plural(bad, 'personal device or unencrypted removable medium', 'personal devices or unencrypted removable media')} {verb(bad, 'holds', 'hold')} Information.",
+                gap=True,
+                sources=(assets_link("Flagged assets", flagged="yes"),),
+                fix=assets_link("Flagged assets", flagged="yes"),
+            )
+        )
+    facts.update({"active assets": a["total"], "baselines current": a["baseline_current"], "flagged assets": a["flagged"]})
+    return claims + attest, facts
+
+
+@drafter("encryption_rest")
+def draft_encryption_rest(r: Records):
+    claims, facts = encryption_claims(r)
+    pii = r.pii_stores
+    keys_open = [s for s in pii if not s.keys_service_only]
+    src = assets_link("PII data stores", kind="data_store", pii="yes")
+    if pii:
+        claims.append(
+            Claim(
+                "Their keys can be used only by our own processes and services."
+                if not keys_open
+                else f"{plural(len(keys_open), 'PII data store')} ({tags(keys_open)}) do not record that only our services can use the keys.",
+                gap=bool(keys_open),
+                sources=(src,),
+                fix=Source(keys_open[0].tag, keys_open[0].url) if keys_open else None,
+            )
+        )
+    field = r.check("2.4", "Portal field encryption key")
+    if field is not None:
+        claims.append(Claim(f"In this portal, {field.reason}.", gap=field.status == "not_met"))
+    facts["PII stores with keys not restricted"] = len(keys_open)
+    return claims, facts
+
+
+@drafter("secure_coding")
+def draft_secure_coding(r: Records):
+    claims, facts = release_claims(r)
+    a = r.assets
+    claims.append(
+        Claim(
+            f"Test and production are kept apart: {a['production']} assets are production, {a['test']} test.",
+            sources=(assets_link("Environments"),),
+        )
+    )
+    claims += test_pii_claims(r, facts)
+    return claims, facts
+
+
+@drafter("logging")
+def draft_logging(r: Records):
+    audit = r.audit
+    trail = Source("Audit trail", reverse("audit:index"))
+    claims = [
+        Claim(
+            "Security events (sign-ins and failures, data changes, downloads, permission denials, errors) are written to a "
+            "tamper-evident audit trail with date, time and outcome; logs hold no PII.",
+            sources=(trail,),
+        )
+    ]
+    keep = audit["retention_days"]
+    claims.append(Claim(f"Audit events are kept {keep} days.", gap=keep < 90, sources=(trail,)))
+    review, facts = obligation_claims(
+        r, "audit.log_review", "Logs are reviewed", "No log review is recorded yet.", Source("Log reviews", reverse("audit:reviews"))
+    )
+    claims += review
+    claims.append(
+        Claim(
+            f"Alarms watch for: {'; '.join(rule.lower() for rule in audit['rules'])}.", sources=(Source("Alarms", reverse("audit:alarms")),)
+        )
+    )
+    if not audit["canaries"]:
+        canaries = Source("Canary records", reverse("audit:canaries"))
+        claims.append(
+            Claim("No canary record is marked to detect data found beyond its boundaries.", gap=True, sources=(canaries,), fix=canaries)
+        )
+    facts.update({"log retention (days)": keep, "canary records": audit["canaries"], "alarms (12 months)": audit["year"]})
+    return claims, facts
+
+
+@drafter("vulnerability")
+def draft_vulnerability(r: Records):
+    claims, facts = scan_claims(r)
+    runbook = r.policy("vuln_runbook")
+    if runbook is not None and runbook.in_force:
+        claims.insert(
+            0,
+            Claim(
+                f"Our vulnerability-management runbook (version {runbook.version}) sets how we detect and remediate vulnerabilities.",
+                sources=(Source("Vulnerability runbook", runbook.url),),
+            ),
+        )
+    else:
+        library = Source("Policy library", reverse("policies:index"))
+        claims.insert(
+            0, Claim("No approved vulnerability-management runbook is in the policy library.", gap=True, sources=(library,), fix=library)
+        )
+    more, more_facts = release_claims(r)
+    facts.update(more_facts)
+    return claims + more + findings_claims(r, facts), facts
+
+
+@drafter("audit")
+def draft_audit(r: Records):
+    audit = r.audit
+    claims = [
+        Claim(
+            "Books and records of compliance (obligations, reviews, incidents, deletion certificates, the audit trail) are kept in this portal "
+            "for the agreement and at least 12 months after it, and can be exported as an evidence pack.",
+            sources=(Source("DPP catalogue", reverse("compliance:catalogue")),),
+        )
+    ]
+    docs = r.documents
+    overdue = [doc for doc in docs if doc.review_due_at <= r.now]
+    src = Source("Assessment documents", reverse("compliance:kit_documents"))
+    claims.append(
+        Claim(
+            f"{plural(len(docs), 'assessment document')} (architecture and data-flow diagrams) are attached with review dates"
+            + (f"; {len(overdue)} overdue for review." if overdue else "."),
+            gap=bool(overdue) or not docs,
+            sources=(src,),
+            fix=src if overdue or not docs else None,
+        )
+    )
+    return claims, {"audit retention (days)": audit["retention_days"], "assessment documents": len(docs)}

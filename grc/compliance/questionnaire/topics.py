@@ -1,0 +1,341 @@
+"""Drafts of the follow-up topics (why PII, sharing, storage, backups, RTO/RPO, passwords …).
+
+Same rules as ``drafts``: counts, dates, settings and inventory ids only; gaps marked red.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.urls import reverse
+
+from grc.compliance.questionnaire.base import Claim, Source, day, listed, plural, verb
+from grc.compliance.questionnaire.claims import (
+    assets_link,
+    drafter,
+    encryption_claims,
+    findings_claims,
+    ir_plan_claims,
+    obligation_claims,
+    release_claims,
+    scan_claims,
+    tags,
+    test_pii_claims,
+)
+from grc.compliance.questionnaire.records import Records
+
+STORE_TYPE_LABELS = {
+    "database": "database",
+    "bucket": "object storage bucket",
+    "file_share": "file share",
+    "warehouse": "data warehouse",
+    "backup": "backup store",
+    "spreadsheet": "spreadsheet",
+    "other": "other store",
+}
+
+
+@drafter("pii_need")
+def draft_pii_need(r: Records):
+    pii = r.pii_stores
+    rop = Source("Record of processing", reverse("assets:record_of_processing"))
+    claims = [
+        Claim(
+            "We use PII only for tax and merchant-fulfilled shipping tasks, on a must-have basis, and keep it no longer than those tasks need."
+        ),
+        Claim(
+            f"{plural(len(pii), 'data store')} {verb(len(pii), 'holds', 'hold')} PII; each one's fields and uses are listed in our record of processing.",
+            sources=(rop,),
+        ),
+    ]
+    incomplete = [s for s in pii if not s.rop_complete]
+    if incomplete:
+        claims.append(Claim(f"The record of processing is incomplete for {tags(incomplete)}.", gap=True, sources=(rop,), fix=rop))
+    return claims, {"PII stores": len(pii), "records of processing incomplete": len(incomplete)}
+
+
+@drafter("sharing")
+def draft_sharing(r: Records):
+    pii = r.pii_stores
+    rop = Source("Record of processing", reverse("assets:record_of_processing"))
+    missing = [s for s in pii if not s.rop_shared]
+    claims = [
+        Claim(
+            f"Who receives the data is recorded per data store: {len(pii) - len(missing)} of {plural(len(pii), 'PII data store')} state how their data is shared.",
+            sources=(rop,),
+        ),
+        Claim("We do not share Amazon Information beyond what the recorded purposes need, and never sell it."),
+    ]
+    if missing:
+        claims.append(Claim(f"Sharing is not recorded for {tags(missing)}.", gap=True, sources=(rop,), fix=rop))
+    return claims, {"PII stores with sharing recorded": len(pii) - len(missing)}
+
+
+@drafter("storage")
+def draft_storage(r: Records):
+    scoped = [s for s in r.stores if s.in_scope]
+    types = Counter(STORE_TYPE_LABELS.get(s.store_type, "other store") for s in scoped)
+    src = assets_link("Data stores", kind="data_store")
+    kinds = ", ".join(plural(n, label) for label, n in sorted(types.items()))
+    claims = [
+        Claim(f"Amazon Information is stored in {plural(len(scoped), 'data store')}" + (f" ({kinds})." if kinds else "."), sources=(src,))
+    ]
+    production = sum(1 for s in scoped if s.environment == "production")
+    if scoped:
+        claims.append(
+            Claim(f"{production} of them are production stores; each is listed by inventory id with its encryption.", sources=(src,))
+        )
+    more, facts = encryption_claims(r)
+    facts["stores with Amazon Information"] = len(scoped)
+    return claims + more, facts
+
+
+@drafter("backups")
+def draft_backups(r: Records):
+    backups = [s for s in r.stores if s.store_type == "backup"]
+    pii = r.pii_stores
+    src = assets_link("Backup stores", kind="data_store")
+    claims = []
+    if backups:
+        weak = [s for s in backups if (s.pii or s.amazon) and not s.encryption_ok]
+        claims.append(
+            Claim(
+                f"Backups are kept in {plural(len(backups), 'backup store')} ({tags(backups)})"
+                + (
+                    f"; {tags(weak)} hold Information without strong encryption."
+                    if weak
+                    else ", encrypted at rest like the primary stores."
+                ),
+                gap=bool(weak),
+                sources=(src,),
+                fix=Source(weak[0].tag, weak[0].url) if weak else None,
+            )
+        )
+    else:
+        claims.append(Claim("No backup store is recorded in the inventory.", gap=True, sources=(src,), fix=src))
+    without = [s for s in pii if not s.backup_recorded]
+    if pii:
+        claims.append(
+            Claim(
+                f"A backup procedure is recorded for {len(pii) - len(without)} of {plural(len(pii), 'PII data store')}"
+                + (f"; missing for {tags(without)}." if without else "."),
+                gap=bool(without),
+                sources=(src,),
+                fix=Source(without[0].tag, without[0].url) if without else None,
+            )
+        )
+    return claims, {"backup stores": len(backups), "PII stores without backup procedure": len(without)}
+
+
+@drafter("rto_rpo")
+def draft_rto_rpo(r: Records):
+    plan = r.policy("backup")
+    library = Source("Policy library", reverse("policies:index"))
+    claims = []
+    facts: dict = {}
+    if plan is not None and plan.in_force and plan.values.get("rto_hours") is not None and plan.values.get("rpo_hours") is not None:
+        rto, rpo = plan.values["rto_hours"], plan.values["rpo_hours"]
+        facts.update({"RTO (hours)": rto, "RPO (hours)": rpo})
+        claims.append(
+            Claim(
+                f"Our backup and restore plan (version {plan.version}) sets a recovery time objective of {rto} hours and a recovery point objective of {rpo} hours.",
+                sources=(Source("Backup and restore plan", plan.url),),
+            )
+        )
+    else:
+        claims.append(
+            Claim(
+                "No approved backup and restore plan with RTO and RPO is in the policy library.", gap=True, sources=(library,), fix=library
+            )
+        )
+    pii = r.pii_stores
+    tested = [s for s in pii if s.restore_tested_at]
+    latest = max((s.restore_tested_at for s in tested), default=None)
+    src = assets_link("PII data stores", kind="data_store", pii="yes")
+    untested = [s for s in pii if not s.restore_tested_at]
+    claims.append(
+        Claim(
+            f"Restores are tested: {len(tested)} of {plural(len(pii), 'PII data store')}, the latest on {day(latest)}"
+            + (f"; never tested for {tags(untested)}." if untested else "."),
+            gap=bool(untested) or not pii,
+            sources=(src,),
+            fix=Source(untested[0].tag, untested[0].url) if untested else None,
+        )
+    )
+    facts["last restore test"] = day(latest)
+    return claims, facts
+
+
+@drafter("monitoring_ir")
+def draft_monitoring_ir(r: Records):
+    audit = r.audit
+    claims = [
+        Claim(
+            f"Security events go to a tamper-evident audit trail kept {audit['retention_days']} days; alarms fire on repeated failed sign-ins, "
+            "permission denials, unusual download volumes and access to canary records.",
+            sources=(Source("Alarms", reverse("audit:alarms")),),
+        )
+    ]
+    review, facts = obligation_claims(
+        r, "audit.log_review", "Logs are reviewed", "No log review is recorded yet.", Source("Log reviews", reverse("audit:reviews"))
+    )
+    claims += review
+    if audit["active"]:
+        claims.append(
+            Claim(
+                f"{plural(audit['active'], 'alarm')} {verb(audit['active'], 'is', 'are')} open for investigation.",
+                sources=(Source("Alarms", reverse("audit:alarms")),),
+            )
+        )
+    claims += ir_plan_claims(r, facts)
+    claims.append(
+        Claim(
+            "Security Incidents are reported to Amazon (3p-security@amazon.com) within 24 hours of detection, on a clock the portal tracks."
+        )
+    )
+    facts["open alarms"] = audit["active"]
+    return claims, facts
+
+
+@drafter("passwords")
+def draft_passwords(r: Records):
+    rules = r.password_rules
+    classes = [
+        name
+        for name, needed in (
+            ("upper-case letters", rules.needs_upper),
+            ("lower-case letters", rules.needs_lower),
+            ("digits", rules.needs_digit),
+            ("special characters", rules.needs_special),
+        )
+        if needed
+    ]
+    text = f"Passwords need at least {rules.min_length or 'no'} characters"
+    text += f" with {', '.join(classes[:-1]) + ' and ' + classes[-1] if len(classes) > 1 else ''.join(classes)}" if classes else ""
+    text += "; they may not contain any part of the user's name" if rules.refuses_name else ""
+    text += "; common passwords are refused" if rules.refuses_common else ""
+    text += "."
+    ages = []
+    if rules.min_age_hours:
+        hours = rules.min_age_hours
+        ages.append("a minimum age of 1 day" if hours == 24 else f"a minimum age of {hours} hours")
+    if rules.max_age_days:
+        ages.append(f"expiry after {rules.max_age_days} days")
+    if rules.history:
+        ages.append(f"no reuse of the last {rules.history}")
+    source = Source("Password rules (DPP 1.4)", reverse("compliance:requirement", args=["1.4"]))
+    claims = [Claim(text, sources=(source,))]
+    if ages:
+        claims.append(Claim(f"Passwords have {', '.join(ages)}.", sources=(source,)))
+    for gap in rules.gaps():
+        claims.append(Claim(f"Gap: {gap}.", gap=True, sources=(source,)))
+    lockout = r.check("1.2", "Portal account lockout")
+    if lockout is not None:
+        claims.append(Claim(f"Lockout: {lockout.reason}.", gap=lockout.status == "not_met"))
+    claims.append(Claim("Every account also needs a second factor (TOTP)."))
+    facts = {
+        "minimum length": rules.min_length,
+        "maximum age (days)": rules.max_age_days,
+        "minimum age (hours)": rules.min_age_hours,
+        "character classes": len(classes),
+        "name refused": "yes" if rules.refuses_name else "no",
+    }
+    return claims, facts
+
+
+@drafter("pii_testing")
+def draft_pii_testing(r: Records):
+    facts: dict = {}
+    claims = [Claim("Test and production environments are separate; tests use made-up or masked data, never production PII.")]
+    claims += test_pii_claims(r, facts)
+    return claims, facts
+
+
+@drafter("credentials_code")
+def draft_credentials_code(r: Records):
+    a = r.assets
+    src = assets_link("Credentials", kind="credential")
+    claims = [
+        Claim(
+            f"Secrets are not kept in code: {plural(a['credentials'], 'credential')} {verb(a['credentials'], 'is', 'are')} recorded in the inventory with where they are stored, "
+            f"{a['credentials_encrypted']} of them encrypted.",
+            sources=(src,),
+        )
+    ]
+    plain = a["credentials"] - a["credentials_encrypted"]
+    if plain:
+        claims.append(
+            Claim(f"{plural(plain, 'credential')} {verb(plain, 'is', 'are')} stored without encryption.", gap=True, sources=(src,), fix=src)
+        )
+    stale = a["credentials"] - a["credentials_rotated"]
+    if stale:
+        claims.append(
+            Claim(
+                f"{plural(stale, 'credential')} {verb(stale, 'has', 'have')} not been rotated within the rotation period.",
+                gap=True,
+                sources=(src,),
+                fix=src,
+            )
+        )
+    more, facts = release_claims(r)
+    facts.update({"credentials": a["credentials"], "credentials unencrypted": plain, "credentials not rotated": stale})
+    return claims + more, facts
+
+
+@drafter("fix_tracking")
+def draft_fix_tracking(r: Records):
+    claims, facts = scan_claims(r)
+    claims += findings_claims(r, facts)
+    return claims, facts
+
+
+@drafter("change_owner")
+def draft_change_owner(r: Records):
+    changes = r.major_changes
+    src = Source("Major changes", reverse("policies:major_changes"))
+    claims = [
+        Claim(
+            "Changes to systems and storage are tested, verified and approved before release, and only named administrators may make them."
+        ),
+        Claim(
+            f"Major infrastructure and system changes are logged ({plural(changes['year'], 'change')} in the last 12 months) "
+            "and each opens a review of the incident response plan.",
+            sources=(src,),
+        ),
+    ]
+    if changes["overdue"]:
+        claims.append(
+            Claim(
+                f"{plural(changes['overdue'], 'major change')} {verb(changes['overdue'], 'still awaits its', 'still await their')} review.",
+                gap=True,
+                sources=(src,),
+                fix=src,
+            )
+        )
+    return claims, {"major changes (12 months)": changes["year"], "major changes awaiting review": changes["unreviewed"]}
+
+
+@drafter("other_sources")
+def draft_other_sources(r: Records):
+    scoped = [s for s in r.stores if s.amazon]
+    src = assets_link("Data stores", kind="data_store")
+    separate = [s for s in scoped if s.attribution == "separate"]
+    tagged = [s for s in scoped if s.attribution == "tagged"]
+    neither = [s for s in scoped if s.attribution not in ("separate", "tagged")]
+    claims = [
+        Claim(
+            f"Where Amazon Information sits beside data from other sources, its origin is tagged: {len(separate)} of {plural(len(scoped), 'store')} "
+            f"hold Amazon data alone and {len(tagged)} tag the origin of each record.",
+            sources=(src,),
+        )
+    ]
+    if neither:
+        claims.append(
+            Claim(
+                f"{listed([s.tag for s in neither])} mix data without tagging its origin.",
+                gap=True,
+                sources=(src,),
+                fix=Source(neither[0].tag, neither[0].url),
+            )
+        )
+    return claims, {"stores with Amazon data": len(scoped), "stores mixing untagged": len(neither)}
