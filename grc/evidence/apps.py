@@ -5,3 +5,8 @@ class EvidenceConfig(AppConfig):
     name = "grc.evidence"
     label = "evidence"
     verbose_name = "Evidence"
+
+    def ready(self) -> None:
+        from grc.evidence.obligations import register
+
+        register()  # obligation providers for audit findings and approvals; the DPP 3 retention check

@@ -1,0 +1,111 @@
+"""The obligation clock's record of each clause in the period (``grc.compliance``, read-only).
+
+For every clause: each deadline that fell due or was met in the period, whether it was met on
+time, late, or is overdue — counts per kind in the PDF, every obligation in a CSV. The readiness
+checklist and the history of cadence changes come from ``grc.compliance.readiness`` (issue 14)
+when that module exists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from grc.evidence.clauses import all_clauses
+from grc.evidence.collect import PackContext, on_time
+from grc.evidence.sections.optional import NOT_YET, cadence_changes_from, optional_module, readiness_from
+from grc.evidence.sections.registry import Evidence, Mark, register
+
+COLUMNS = ("Kind", "Deadline", "Subject", "Started", "Due", "Completed", "Result", "Waived because")
+
+
+def obligations_in_period(ctx: PackContext, clause: str):
+    from grc.compliance.models import Obligation
+
+    # running at some moment of the period: started before its end, not completed before its start
+    return Obligation.objects.filter(ctx.overlaps("anchor_at", "completed_at"), clause=clause).order_by("due_at", "id")
+
+
+def obligation_evidence(ctx: PackContext) -> Evidence:
+    from grc.compliance.cadences import CADENCES
+
+    clause = ctx.clause
+    rows, results, per_kind = [], Counter(), defaultdict(Counter)
+    for obligation in obligations_in_period(ctx, clause).only(
+        "kind", "title", "subject_type", "subject_id", "anchor_at", "due_at", "completed_at", "waived_reason"
+    ):
+        result = Mark("waived", "closed") if obligation.waived_reason else on_time(obligation.completed_at, obligation.due_at, ctx.now)
+        cadence = CADENCES.get(obligation.kind)
+        kind = cadence.title if cadence else obligation.kind
+        results[result.status] += 1
+        per_kind[kind][result.status] += 1
+        subject = "programme" if obligation.subject_type == "programme" else f"{obligation.subject_type} #{obligation.subject_id}"
+        rows.append(
+            [
+                kind,
+                obligation.title,
+                subject,
+                obligation.anchor_at,
+                obligation.due_at,
+                obligation.completed_at,
+                result,
+                obligation.waived_reason,
+            ]
+        )
+    if not rows:
+        return Evidence(notes=["No deadline of this clause fell due, ran or was met in the period."])
+    summary = ctx.table(
+        title="Deadlines by kind",
+        columns=("Kind", "Met on time", "Met late", "Overdue", "Still open", "Waived"),
+        rows=[[kind, c["met"], c["met_late"], c["not_met"], c["open"], c["closed"]] for kind, c in sorted(per_kind.items())],
+    )
+    missed = [[row[1], row[2], row[4], row[5], row[6]] for row in rows if row[6].status in ("met_late", "not_met")]
+    detail = ctx.table(
+        title="Deadlines missed or met late",
+        columns=("Deadline", "Subject", "Due", "Completed", "Result"),
+        rows=missed,
+        empty="None: every deadline of the period was met on time or is still running.",
+    )
+    everything = ctx.table(
+        title="Every deadline of the period",
+        columns=COLUMNS,
+        rows=rows,
+        csv_name="deadlines",
+        description=f"DPP {clause}: every obligation due, running or met in the period",
+        limit=0,
+    )
+    facts = [
+        ("Deadlines in the period", len(rows)),
+        ("Met on time", Mark(str(results["met"]), "met")),
+        ("Met late", Mark(str(results["met_late"]), "met_late" if results["met_late"] else "met")),
+        ("Overdue now", Mark(str(results["not_met"]), "not_met" if results["not_met"] else "met")),
+    ]
+    if everything.attachment:
+        facts.append(("Every deadline", f"{everything.attachment} ({len(rows)} rows)"))
+    return Evidence(facts=facts, tables=[summary, detail])
+
+
+for _clause in all_clauses():
+    register(clause=_clause, key=f"compliance.deadlines.{_clause}", title="Deadlines on the obligation clock", order=90)(
+        obligation_evidence
+    )
+
+
+def readiness_evidence(ctx: PackContext) -> Evidence:
+    """The readiness checklist of the clause (issue 14): built by ``grc.compliance.readiness``."""
+    readiness = optional_module("grc.compliance.readiness")
+    if readiness is None:
+        return Evidence.not_available(NOT_YET.format(what="The readiness checklist", module="grc/compliance/readiness.py"))
+    return readiness_from(readiness, ctx)
+
+
+def cadence_changes_evidence(ctx: PackContext) -> Evidence:
+    """Cadences the security lead tightened for this clause (issue 14), with reason and date."""
+    readiness = optional_module("grc.compliance.readiness")
+    if readiness is None:
+        return Evidence.not_available(NOT_YET.format(what="The history of cadence changes", module="grc/compliance/readiness.py"))
+    return cadence_changes_from(readiness, ctx)
+
+
+for _clause in all_clauses():
+    register(clause=_clause, key=f"compliance.readiness.{_clause}", title="Readiness checklist", order=1)(readiness_evidence)
+    register(clause=_clause, key=f"compliance.cadences.{_clause}", title="Cadence changes", order=95)(cadence_changes_evidence)

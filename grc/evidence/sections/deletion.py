@@ -1,0 +1,71 @@
+"""Amazon's requests for deletion (DPP 1.7) read from ``assets`` read-only: the 30- and 90-day
+results decided by ``assets.deletion_rules`` and the signed certificates of destruction, attached
+with the SHA-256 recorded when they were signed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+
+from grc.evidence.collect import PackContext, on_time, person_name
+from grc.evidence.sections.registry import Evidence, register
+
+THIRTY_DAYS = timedelta(days=30)
+NINETY_DAYS = timedelta(days=90)
+
+
+@register(clause="1.7", key="assets.deletion", title="Deletion requests: 30 and 90 days, certificates", order=10)
+def deletion_requests(ctx: PackContext) -> Evidence:
+    from assets.deletion_rules import STATE_LABELS
+    from assets.selectors import annotate_deletion_state, deletion_requests_with_state
+
+    # received before the period ended, and either in it or not yet certified when it started
+    in_period = deletion_requests_with_state().filter(received_at__lt=ctx.period.end_at)
+    in_period = in_period.filter(ctx.between("received_at") | ~Q(certificate__signed_at__lt=ctx.period.start_at))
+    requests = annotate_deletion_state(in_period.order_by("received_at", "pk"))
+    rows = []
+    for item in requests:
+        certificate = getattr(item, "certificate", None) if item.state == "certified" else None
+        attachment = None
+        if certificate is not None:
+            attachment = ctx.attach(
+                certificate.file,
+                name=f"certificate-of-destruction-{item.pk}.pdf",
+                description=f"Certificate of destruction for deletion request {item.reference}",
+                recorded_sha256=certificate.sha256,
+            )
+        rows.append(
+            [
+                item.reference,
+                item.received_at,
+                len(item.store_states),
+                item.deleted_at,
+                on_time(item.deleted_at, item.received_at + THIRTY_DAYS, ctx.now),
+                item.live_deleted_at,
+                on_time(item.live_deleted_at, item.received_at + NINETY_DAYS, ctx.now),
+                STATE_LABELS[item.state],
+                f"{certificate.signed_at:%Y-%m-%d} by {person_name(certificate.signed_by)}" if certificate else "—",
+                attachment.path if attachment else "—",
+            ]
+        )
+    table = ctx.table(
+        title="Requests received in the period or still open at its start",
+        columns=(
+            "Reference",
+            "Received",
+            "Stores",
+            "Deleted",
+            "30 days",
+            "Live copies deleted",
+            "90 days",
+            "State",
+            "Certificate signed",
+            "Certificate (in the ZIP)",
+        ),
+        rows=rows,
+        csv_name="deletion-requests",
+        description="DPP 1.7: Amazon's deletion requests with the 30- and 90-day results and certificates",
+        empty="Amazon sent no deletion request in this period.",
+    )
+    return Evidence(facts=[("Deletion requests", len(rows))], tables=[table])

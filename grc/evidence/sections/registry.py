@@ -1,0 +1,124 @@
+"""The registry of evidence blocks: how each area of the programme contributes to a DPP clause.
+
+A block is a function ``collect(ctx) -> Evidence`` registered for one clause:
+
+    @register(clause="1.2", key="access_reviews.campaigns", title="Quarterly access review campaigns", order=10)
+    def campaigns(ctx: PackContext) -> Evidence: ...
+
+Each area of the portal has one module in ``grc.evidence.sections`` that reads its app through
+that app's selectors and models, read-only. ``Evidence`` is plain data (facts, bounded tables,
+notes, an optional server-made SVG figure), rendered by one template for every block, so the PDF
+looks the same everywhere. Long lists go whole into CSV attachments (``ctx.table``); the PDF
+shows the first rows and names the CSV. An area that is not built yet returns
+``Evidence.not_available(...)`` and the pack says so rather than leaving the clause silently thin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_TEMPLATE = "pdf/evidence/block.html"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A value shown with a status colour (``met``, ``met_late``, ``not_met``, ``at_risk`` …)."""
+
+    text: str
+    status: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[list[Any]]  # display values (str or Mark), at most the row limit
+    total: int  # how many rows there are altogether
+    attachment: str = ""  # the CSV in the pack's ZIP with every row
+    empty: str = "None in this period."
+    note: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass
+class Evidence:
+    facts: list[tuple[str, Any]] = field(default_factory=list)  # (label, value or Mark)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    figure: str = ""  # trusted SVG markup made by the portal (e.g. the risk heat map)
+    figure_caption: str = ""
+    unavailable: str = ""  # set: this evidence is not available yet, and why
+
+    @classmethod
+    def not_available(cls, reason: str) -> Evidence:
+        return cls(unavailable=reason)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.facts or self.tables or self.notes or self.figure or self.unavailable)
+
+
+@dataclass(frozen=True)
+class Block:
+    key: str
+    clause: str
+    title: str
+    order: int
+    collect: Callable[[Any], Evidence]
+    template: str = DEFAULT_TEMPLATE
+
+
+_blocks: dict[str, Block] = {}
+
+
+def register(*, clause: str, key: str, title: str, order: int = 50, template: str = DEFAULT_TEMPLATE):
+    """Register ``collect`` as the block ``key`` of ``clause`` (re-registering a key replaces it)."""
+
+    def decorator(collect: Callable[[Any], Evidence]):
+        _blocks[key] = Block(key=key, clause=clause, title=title, order=order, collect=collect, template=template)
+        return collect
+
+    return decorator
+
+
+def blocks_for(clause: str) -> list[Block]:
+    load_sections()
+    return sorted((block for block in _blocks.values() if block.clause == clause), key=lambda block: (block.order, block.key))
+
+
+def all_blocks() -> list[Block]:
+    load_sections()
+    return sorted(_blocks.values(), key=lambda block: (block.clause, block.order, block.key))
+
+
+_loaded = False
+
+
+def load_sections() -> None:
+    """Import every area module once (each registers its blocks)."""
+    global _loaded
+    if _loaded:
+        return
+    from grc.evidence.sections import (  # noqa: F401
+        access_reviews,
+        assets,
+        audit_trail,
+        compliance,
+        deletion,
+        incidents,
+        policies,
+        portal_controls,
+        programme,
+        risks,
+        vulnerabilities,
+    )
+
+    _loaded = True

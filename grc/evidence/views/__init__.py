@@ -1,0 +1,1 @@
+"""Pages of the evidence app, by concept: home, packs (and verify), auditor access, audits, letters."""
