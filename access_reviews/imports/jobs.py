@@ -25,9 +25,9 @@ MAX_ERRORS_KEPT = 1000
 
 def _queue(task_name: str, job_id: int) -> None:
     from access_reviews import tasks
+    from grc.queue import enqueue
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(job_id))
+    enqueue(getattr(tasks, task_name), job_id)  # published after commit (grc.queue)
 
 
 @transaction.atomic
@@ -175,12 +175,28 @@ def _apply(job: ImportJob, plan, now: datetime) -> dict[str, int]:
             "access_reviews.import.applied", actor=by, obj=job, message="kind=people", details={k: v for k, v in plan.summary().items()}
         )
         return {}
+    system = job.system
+    result = accounts_plan_apply(system=system, plan=plan, mapping=job.mapping, by=by, now=now)
+    record_event(
+        "access_reviews.import.applied",
+        actor=by,
+        obj=job,
+        message=f"kind=accounts system={system.pk}",
+        details={**plan.summary(), **result},
+    )
+    return result
+
+
+def accounts_plan_apply(*, system: System, plan, mapping: dict[str, str], by, now: datetime, request=None) -> dict[str, int]:
+    """Write a checked accounts plan and do what an import does after it (inside the caller's
+    transaction): verify the deprovisioning tasks, open the late ones of terminated people, sync
+    training obligations, date the system's last import. Shared by the CSV import and the API's
+    full sync (``grc.api``)."""
     from access_reviews.models import Account, Person, PersonStatus, TaskReason
     from access_reviews.services.deprovision import task_open, verify_after_import
     from access_reviews.services.training import training_sync_person
 
-    system = job.system
-    written = account_import.apply_accounts(system=system, plan=plan, mapping=job.mapping, now=now)
+    written = account_import.apply_accounts(system=system, plan=plan, mapping=mapping, now=now)
     verification = verify_after_import(system_id=system.pk, seen=written["seen"], gone=written["gone"], by=by, now=now)
     # An enabled account of someone already terminated is access that should be gone: its clock started at termination.
     late = (
@@ -191,17 +207,16 @@ def _apply(job: ImportJob, plan, now: datetime) -> dict[str, int]:
     opened = 0
     for account in late:
         if not account.deprovision_tasks.filter(closed_at__isnull=True).exists():
-            task_open(account=account, reason=TaskReason.TERMINATION, opened_at=account.person.terminated_at, person=account.person, by=by)
+            task_open(
+                account=account,
+                reason=TaskReason.TERMINATION,
+                opened_at=account.person.terminated_at,
+                person=account.person,
+                by=by,
+                request=request,
+            )
             opened += 1
     for person in Person.objects.filter(pk__in=written["people"]).select_related("manager__user", "user"):
         training_sync_person(person=person, now=now)
     System.objects.filter(pk=system.pk).update(last_import_at=now)
-    result = {"tasks_reopened": verification["reopened"], "tasks_closed": verification["closed"], "tasks_opened": opened}
-    record_event(
-        "access_reviews.import.applied",
-        actor=by,
-        obj=job,
-        message=f"kind=accounts system={system.pk}",
-        details={**plan.summary(), **result},
-    )
-    return result
+    return {"tasks_reopened": verification["reopened"], "tasks_closed": verification["closed"], "tasks_opened": opened}

@@ -1,0 +1,240 @@
+"""Systems and their accounts (DPP 1.2/1.3). Read by the lead, managers (accounts of their reports
+and of systems they own) and auditors; the security lead's tokens (``access:write``) sync a
+system's accounts from an identity provider or cloud console:
+
+``POST /systems/{id}/accounts/sync/`` — the posted list replaces that system's accounts. It is the
+CSV import's own plan (``access_reviews.imports.accounts.plan_accounts``: adds, changes, removes,
+flags, errors by row) and apply (``access_reviews.imports.jobs.accounts_plan_apply``: deprovisioning
+tasks verified and re-opened, late tasks of terminated people opened). ``dry_run`` returns the
+preview without changing anything; any invalid row is a 400 and nothing is written.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from access_reviews.access import accounts_visible_to
+from access_reviews.filters import FLAG_CHOICES, filter_flag
+from access_reviews.imports import accounts as account_import
+from access_reviews.imports.jobs import accounts_plan_apply
+from access_reviews.models import Account, Mfa, System
+from grc.api.areas.people import plan_errors
+from grc.api.base import ApiModelSerializer, ApiViewSet, IdFilter, MomentField
+from grc.audit.services import record_event
+from grc.csvio import CsvRow
+
+MAX_SYNC_ROWS = 50_000
+
+
+class SystemSerializer(ApiModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    asset = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True, help_text="tag of the inventory asset, if any")
+    account_count = serializers.IntegerField(read_only=True, help_text="accounts present (not removed)")
+    flagged_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = System
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "holds_amazon_information",
+            "in_scope",
+            "asset",
+            "account_count",
+            "flagged_count",
+            "last_import_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AccountSerializer(ApiModelSerializer):
+    system = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    system_id = serializers.IntegerField(read_only=True)
+    person = serializers.SlugRelatedField(slug_field="person_id", read_only=True, allow_null=True)
+    flags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "system",
+            "system_id",
+            "name",
+            "person",
+            "is_service_account",
+            "is_shared",
+            "privilege",
+            "privileged",
+            "mfa",
+            "last_login_at",
+            "enabled",
+            "removed_at",
+            "last_seen_at",
+            "flags",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_flags(self, account) -> list[str]:
+        return [flag.value for flag in account.flags]
+
+
+class AccountRowSerializer(serializers.Serializer):
+    """One account as the identity provider lists it. Send the same keys in every row: a key that
+    no row has leaves that field unchanged; a key some rows have compares it on every row."""
+
+    account = serializers.CharField(max_length=300, help_text="the account name (login, UPN, email …)")
+    person_id = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True, help_text="matches a person by email")
+    privilege = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    privileged = serializers.BooleanField(required=False, allow_null=True)
+    mfa = serializers.ChoiceField(choices=Mfa.choices, required=False)
+    last_login = MomentField(required=False, allow_null=True)
+    enabled = serializers.BooleanField(required=False, allow_null=True)
+    service_account = serializers.BooleanField(required=False, allow_null=True)
+    purpose = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    shared = serializers.BooleanField(required=False, allow_null=True)
+
+
+class AccountSyncSerializer(serializers.Serializer):
+    accounts = AccountRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)
+    dry_run = serializers.BooleanField(default=False, help_text="true: return the preview and change nothing")
+
+
+class SyncRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(required=False, help_text="index of the row in the request")
+    name = serializers.CharField()
+    person = serializers.CharField(allow_blank=True)
+    privilege = serializers.CharField(required=False, allow_blank=True)
+    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    flags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AccountSyncResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField()
+    summary = serializers.DictField(child=serializers.IntegerField(), help_text="rows, adds, changes, unchanged, removes …")
+    adds = SyncRowSerializer(many=True)
+    changes = SyncRowSerializer(many=True)
+    removes = SyncRowSerializer(many=True)
+    tasks = serializers.DictField(child=serializers.IntegerField(), help_text="deprovisioning tasks closed, re-opened, opened")
+
+
+def account_cells(row: dict) -> dict[str, str]:
+    """A validated row as the CSV import reads its cells (yes/no, ISO 8601, empty for none)."""
+    cells = {}
+    for key, value in row.items():
+        if value is None:
+            cells[key] = ""
+        elif isinstance(value, bool):
+            cells[key] = "yes" if value else "no"
+        elif hasattr(value, "isoformat"):
+            cells[key] = value.isoformat()
+        else:
+            cells[key] = str(value)
+    return cells
+
+
+class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Systems that hold or reach Amazon Information, with their owners and account counts."""
+
+    area = "access"
+    serializer_class = SystemSerializer
+    filterset_fields = ["name", "in_scope", "holds_amazon_information"]
+
+    def get_queryset(self):
+        present = Q(accounts__removed_at__isnull=True)
+        return System.objects.select_related("owner", "asset").annotate(
+            account_count=Count("accounts", filter=present),
+            flagged_count=Count("accounts", filter=present & Q(accounts__flag_count__gt=0)),
+        )
+
+    @extend_schema(request=AccountSyncSerializer, responses={200: AccountSyncResultSerializer})
+    @action(detail=True, methods=["post"], url_path="accounts/sync", url_name="accounts-sync")
+    def accounts_sync(self, request, pk=None):
+        """Replace the system's accounts with the posted list (full sync): adds, changes and
+        removes exactly as the CSV import would. ``dry_run: true`` only previews."""
+        system = get_object_or_404(System, pk=self.get_object().pk)
+        data = AccountSyncSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw_rows = data.validated_data["accounts"]
+        dry_run = data.validated_data["dry_run"]
+        mapping = {key: key for key in account_import.FIELDS if any(key in row for row in raw_rows)}
+        rows = [CsvRow(line=index, values=account_cells(row)) for index, row in enumerate(raw_rows)]
+        now = timezone.now()
+        tasks: dict[str, int] = {}
+        with transaction.atomic():
+            plan, lookups = account_import.plan_accounts(system, mapping, rows)
+            if plan.errors:
+                raise plan_errors(plan, "accounts")
+            sample = account_import.preview_sample(plan, lookups)
+            if not dry_run:
+                tasks = accounts_plan_apply(system=system, plan=plan, mapping=mapping, by=request.user, now=now, request=request)
+                record_event(
+                    "access_reviews.accounts.synced",
+                    request=request,
+                    obj=system,
+                    message=f"system={system.pk}",
+                    details={**plan.summary(), **tasks},
+                )
+        return Response(
+            {
+                "dry_run": dry_run,
+                "applied": not dry_run,
+                "summary": plan.summary(),
+                "adds": sample["adds"],
+                "changes": sample["changes"],
+                "removes": sample["removes"],
+                "tasks": tasks,
+            }
+        )
+
+
+class AccountFilter(django_filters.FilterSet):
+    system = IdFilter(field_name="system_id", help_text="system id")
+    person = django_filters.CharFilter(field_name="person__person_id", help_text="person id of the owner")
+    state = django_filters.ChoiceFilter(
+        choices=[("enabled", "enabled"), ("disabled", "disabled"), ("removed", "removed")], method="filter_state"
+    )
+    flag = django_filters.ChoiceFilter(choices=FLAG_CHOICES, method="filter_flag")
+    mfa = django_filters.ChoiceFilter(choices=Mfa.choices)
+    privileged = django_filters.BooleanFilter()
+    is_service_account = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        if value == "removed":
+            return queryset.filter(removed_at__isnull=False)
+        return queryset.filter(removed_at__isnull=True, enabled=value == "enabled")
+
+    def filter_flag(self, queryset, name, value):
+        return filter_flag(queryset, name, value)
+
+
+class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Accounts on systems, with their stored flags. A manager sees their reports' accounts, their
+    own, and those on systems they own."""
+
+    area = "access"
+    queryset = Account.objects.none()  # the real one depends on the user: get_queryset
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+
+    def get_queryset(self):
+        return accounts_visible_to(self.request.user).select_related("system", "person")

@@ -1,0 +1,89 @@
+"""Every API error is JSON with a 4xx status, the field and the reason:
+
+    {"status": 400, "error": "invalid", "detail": "The request is not valid.",
+     "errors": [{"field": "performed_at", "reason": "This is in the future: …"}]}
+
+``field`` is a dotted path into the body or a query parameter (``accounts.3.mfa``), or null for
+the request as a whole. Django ``ValidationError``s raised by the apps' services become 400s the
+same way, so a service's rule reads the same on a page and in the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+NON_FIELD = {api_settings.NON_FIELD_ERRORS_KEY, "__all__"}
+CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "body_too_large"
+
+
+def flatten(detail: Any, path: str = "") -> list[dict[str, str | None]]:
+    """[{field, reason}] from DRF's nested error detail (dicts by field, lists by index)."""
+    if isinstance(detail, dict):
+        items = []
+        for key, value in detail.items():
+            key = str(key)
+            child = path if key in NON_FIELD else (f"{path}.{key}" if path else key)
+            items += flatten(value, child)
+        return items
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [{"field": path or None, "reason": str(item)} for item in detail]
+        items = []
+        for index, item in enumerate(detail):
+            if item:  # an empty dict/list: that list item had no error
+                items += flatten(item, f"{path}.{index}" if path else str(index))
+        return items
+    return [{"field": path or None, "reason": str(detail)}]
+
+
+def error_body(status_code: int, detail: str, errors: list[dict[str, str | None]] | None = None, **extra) -> dict[str, Any]:
+    return {"status": status_code, "error": CODES.get(status_code, "error"), "detail": detail, "errors": errors or [], **extra}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found: no such record, or not one you may see.")
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's 500 handling (and logging) takes over
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten(exc.detail)
+        detail = "The request is not valid: nothing was changed." if errors else "The request is not valid."
+    else:
+        detail = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request failed."
+        errors = [{"field": None, "reason": detail}]
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            extra["retry_after"] = int(exc.wait) + (exc.wait % 1 > 0)
+    response.data = error_body(response.status_code, detail, errors, **extra)
+    return response
+
+
+def json_error(status_code: int, detail: str, field: str | None = None) -> Response:
+    return Response(error_body(status_code, detail, [{"field": field, "reason": detail}]), status=status_code)
