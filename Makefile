@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt build-constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test venv lint audit bench clean-var
+.PHONY: run test venv lint checks audit bench clean-var
 
 $(STAMP): requirements.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,5 +29,26 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r grc incidents access_reviews assets
 
+# Release code scan (DPP 2.7), run by .ci/run: dependencies consistent, the production settings
+# pass `check --deploy` (throwaway secrets made here, never stored), no model change without a migration.
+checks: venv
+	$(PY) -m pip check
+	env -u DATABASE_URL -u REDIS_URL DJANGO_ENV=production DEBUG=false ALLOWED_HOSTS=portal.example.com \
+		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		FIELD_ENCRYPTION_KEY="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+		$(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in the installed dependencies, at release time (needs the advisory database
+# online). --strict fails when a package could not be audited instead of reporting "no known vulnerabilities".
+audit: venv
+	$(PY) -m pip_audit --strict
+
 clean-var:
 	rm -rf var/
+
+# The portal at scale on PostgreSQL (README "Performance"): seeds BENCH_DATABASE_URL (default
+# postgres://postgres@127.0.0.1:5432/dpp_scale) at BENCH_FACTOR (default 1) if it is empty, then
+# measures the main pages under gunicorn and the heavy jobs; writes bench/results.json.
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)

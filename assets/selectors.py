@@ -98,3 +98,74 @@ def _has_certificate(item: DeletionRequest) -> bool:
         return item.certificate is not None
     except DeletionRequest.certificate.RelatedObjectDoesNotExist:
         return False
+
+
+def dsar_period_summary(start, end) -> dict:
+    """Data-subject requests (DPP 2.2) for the evidence pack, PII-free, in one query.
+
+    ``start``/``end`` are dates (whole UTC days, ``end`` included) or aware datetimes (``[start,
+    end)``). Rows are the requests active in the period: received before its end and not answered
+    before its start. Keys: ``received`` (in the period), ``by_type`` (label → count of those),
+    ``answered``, ``answered_in_time``, ``answered_late`` (responses sent in the period),
+    ``extended`` (extensions decided in the period), ``open_at_end``, ``overdue_at_end``,
+    ``purged`` (details removed by the end), ``response_days``, ``retention_days`` and ``rows``:
+    one dict per request with ``reference``, ``type``, ``channel``, ``received_at``, ``due_at``,
+    ``original_due_at``, ``extended``, ``response_sent_at`` (None if not sent by the end),
+    ``in_time`` (None while open), ``outcome``, ``identity_verified``, ``stores_searched`` (count)
+    and ``purged``. No requester details: they are never part of the evidence.
+    """
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from django.db.models import Count, Q
+
+    from assets.dsar_rules import response_days, retention_days
+    from assets.models import DataSubjectRequest, DsarType
+
+    if isinstance(start, date) and not isinstance(start, datetime):
+        start = datetime.combine(start, time.min, tzinfo=UTC)
+    if isinstance(end, date) and not isinstance(end, datetime):
+        end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)
+    requests = (
+        DataSubjectRequest.objects.filter(Q(response_sent_at__isnull=True) | Q(response_sent_at__gte=start), received_at__lt=end)
+        .annotate(store_count=Count("stores_searched"))
+        .order_by("received_at", "pk")
+    )
+    rows = []
+    summary = {"received": 0, "answered": 0, "answered_in_time": 0, "answered_late": 0, "extended": 0, "open_at_end": 0}
+    summary |= {"overdue_at_end": 0, "purged": 0}
+    by_type = {label: 0 for label in DsarType.labels}
+    for dsar in requests:
+        sent = dsar.response_sent_at if dsar.response_sent_at is not None and dsar.response_sent_at < end else None
+        in_time = None if sent is None else sent <= dsar.due_at
+        extended = dsar.extended_at is not None and dsar.extended_at < end
+        if dsar.received_at >= start:
+            summary["received"] += 1
+            by_type[dsar.get_request_type_display()] += 1
+        if sent is not None and sent >= start:
+            summary["answered"] += 1
+            summary["answered_in_time" if in_time else "answered_late"] += 1
+        if extended and dsar.extended_at >= start:
+            summary["extended"] += 1
+        if sent is None:
+            summary["open_at_end"] += 1
+            summary["overdue_at_end"] += int((dsar.due_at if extended else dsar.original_due_at) <= end)
+        purged = dsar.purged_at is not None and dsar.purged_at < end
+        summary["purged"] += int(purged)
+        rows.append(
+            {
+                "reference": dsar.reference,
+                "type": dsar.get_request_type_display(),
+                "channel": dsar.get_channel_display(),
+                "received_at": dsar.received_at,
+                "due_at": dsar.due_at if extended else dsar.original_due_at,
+                "original_due_at": dsar.original_due_at,
+                "extended": extended,
+                "response_sent_at": sent,
+                "in_time": in_time,
+                "outcome": dsar.get_outcome_display() if sent is not None else "",
+                "identity_verified": dsar.identity_verified,
+                "stores_searched": dsar.store_count,
+                "purged": purged,
+            }
+        )
+    return {**summary, "by_type": by_type, "response_days": response_days(), "retention_days": retention_days(), "rows": rows}

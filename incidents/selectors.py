@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from incidents.access import incidents_visible_to
 from incidents.models import Incident, Severity, Status
@@ -16,10 +16,17 @@ SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity
 STATUS_RANK = {status: index for index, status in enumerate(Status.values)}
 
 
+# the list names the linked systems and assets (``notify.affected_systems``): only those columns,
+# so their encrypted descriptions and notes are not read and decrypted for every row
+# (the models of the other registers are reached through the relation: no import of their apps)
+def _linked() -> tuple[Prefetch, Prefetch]:
+    systems = Incident._meta.get_field("systems").related_model.objects.only("pk", "name")
+    assets = Incident._meta.get_field("assets").related_model.objects.only("pk", "tag", "name")
+    return Prefetch("systems", queryset=systems), Prefetch("assets", queryset=assets)
+
+
 def incident_list(user) -> QuerySet[Incident]:
-    queryset = (
-        incidents_visible_to(user).select_related("owner", "reported_by", "amazon_notification").prefetch_related("systems", "assets")
-    )
+    queryset = incidents_visible_to(user).select_related("owner", "reported_by", "amazon_notification").prefetch_related(*_linked())
     # the list shows no free text: leave the encrypted columns unread (and undecrypted)
     queryset = queryset.defer(*ENCRYPTED_FIELDS, "amazon_notification__body")
     return queryset.annotate(

@@ -105,6 +105,43 @@ def event_page(events: QuerySet, *, before: int | None = None, after: int | None
     return page
 
 
+# Events that record a read, a sign-in or a delivery, not a change of the programme's records.
+READ_ACTIONS = (
+    "download",
+    "accounts.login",
+    "accounts.logout",
+    "accounts.login_failed",
+    "accounts.mfa_verified",
+    "accounts.mfa_failed",
+    "accounts.step_up",
+    "accounts.step_up_failed",
+    "accounts.permission_denied",
+    "accounts.network_denied",
+    "api.request",
+    "compliance.calendar_feed.read",
+    "compliance.reminder.sent",
+    "compliance.reminder.failed",
+    "compliance.digest.sent",
+    "compliance.digest.failed",
+)
+
+
+def latest_change_id() -> int:
+    """The id of the newest audit event that records a change (0 if none): every service writes
+    one with each change, so a cache keyed on it is dropped by the next change anywhere.
+
+    One query, walking the primary key backwards past the newest reads (views, sign-ins …).
+    """
+    latest = (
+        AuditEvent.objects.exclude(action__in=READ_ACTIONS)
+        .exclude(action__endswith=".viewed")
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
 def attach_actors(events: list) -> list:
     """Set ``event.actor`` (a User or None) on each event with one query for the whole page."""
     ids = {event.actor_id for event in events if event.actor_id}

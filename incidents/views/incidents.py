@@ -15,6 +15,7 @@ from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, WORKFORCE, deny, r
 from grc.audit.services import record_download, record_view
 from grc.csvio import csv_response
 from grc.policies.selectors import incident_types
+from grc.scale.widgets import use_fast_widgets
 from grc.tables import table_page
 from incidents import services
 from incidents.access import get_incident_for
@@ -52,6 +53,7 @@ def index(request):
     for incident in table.rows:
         incident.clock = clock_of(incident, now)
         incident.affected = affected_systems(incident)
+    use_fast_widgets(table.filterset.form)
     context = {
         "table": table,
         "now": now,
