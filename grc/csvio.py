@@ -40,9 +40,16 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
+# Files people upload by mistake instead of a CSV export, recognised by their first bytes.
+NOT_CSV = ((b"PK\x03\x04", "a zip archive or an Excel workbook"), (b"\xd0\xcf\x11\xe0", "an old Excel workbook"), (b"%PDF-", "a PDF"))
+
+
 def decode(data: bytes) -> str:
     if len(data) > MAX_CSV_BYTES:
         raise CsvFileError(f"The file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB.")
+    for magic, what in NOT_CSV:  # sniffed, whatever the file's name or declared type says
+        if data.startswith(magic):
+            raise CsvFileError(f"The file is {what}, not CSV text. Save the spreadsheet as CSV UTF-8 and upload that.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -19,6 +19,10 @@ from cryptography.fernet import Fernet
 def _new(kind: str) -> str:
     if kind == "fernet":
         return Fernet.generate_key().decode()
+    if kind == "aes256":  # 32 random bytes, URL-safe base64 (BACKUP_ENCRYPTION_KEY)
+        import base64
+
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     return secrets.token_urlsafe(50)
 
 

@@ -64,14 +64,15 @@ def alarm_raise(*, condition: Condition, event_ids: list[int], summary: str, now
         details={"rule": alarm.rule, "evidence": alarm.evidence[:20], "event_count": alarm.event_count},
         occurred_at=now,
     )
-    transaction.on_commit(lambda: _queue_notification(alarm.pk), robust=True)
+    _queue_notification(alarm.pk)  # written with the alarm, published after commit (grc.queue)
     return alarm
 
 
 def _queue_notification(alarm_id: int) -> None:
     from grc.audit.tasks import notify_alarm
+    from grc.queue import enqueue
 
-    notify_alarm.delay(alarm_id)
+    enqueue(notify_alarm, alarm_id)
 
 
 def alarm_extend(*, alarm_id: int, event_ids: list[int]) -> None:
