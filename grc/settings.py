@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN)
     "grc",
     "grc.accounts",
     "grc.audit",
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "incidents",
     "grc.risks",
     "grc.evidence",
+    "grc.api",
 ]  # the portal's own apps in dependency order: seed_demo runs their seeders in this order
 
 MIDDLEWARE = [
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "grc.accounts.middleware.AccountPolicyMiddleware",
     "grc.accounts.middleware.UserTimezoneMiddleware",
+    "grc.evidence.middleware.AuditorActivityMiddleware",  # auditors' page views audited; they land on the auditor home
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -265,6 +268,8 @@ CELERY_FOLDER = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # An unacknowledged task (its worker died: acks_late) is handed to another worker after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -288,12 +293,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
 REMINDER_DIGEST_HOUR = env.int("REMINDER_DIGEST_HOUR", default=7)  # UTC hour from which the daily overdue digest goes out
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)  # grc.queue: publish tasks the broker missed
 CELERY_BEAT_SCHEDULE = {  # every periodic job; each task only loops over one-item services
     "reminder-sweep": {"task": "grc.compliance.tasks.sweep_reminders", "schedule": float(REMINDER_SWEEP_SECONDS)},
     "obligation-resync": {"task": "grc.compliance.tasks.resync_obligations", "schedule": 24 * 3600.0},
     "alarm-rules": {"task": "grc.audit.tasks.evaluate_alarms", "schedule": 60.0},
     "audit-retention": {"task": "grc.audit.tasks.purge_expired_events", "schedule": 24 * 3600.0},
     "access-review-campaigns": {"task": "access_reviews.tasks.start_due_campaign", "schedule": 3600.0},
+    "outbox-relay": {"task": "grc.queue.relay_outbox", "schedule": float(OUTBOX_RELAY_SECONDS)},
 }
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dpp-portal@localhost")
@@ -308,13 +315,49 @@ else:
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "grc.api.schema.ApiAutoSchema",  # documents the JSON error of every 4xx
+    # Token only: no session, no browsable API (grc.api.base sets these per view too).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["grc.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "grc.api.pagination.ApiCursorPagination",
+    "EXCEPTION_HANDLER": "grc.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DPP compliance portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": (
+        "Automation for the DPP compliance portal: identity-provider and HR syncs, scanners, CI pipelines. "
+        "Authenticate with `Authorization: Bearer <token>` (tokens are made on the portal's API tokens page). "
+        "Every call is in the audit trail with its token id. Errors are JSON with the field and the reason."
+    ),
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {  # choice sets that share a field name get names of their own
+        "SeverityEnum": "assets.models.vulns.Severity",
+        "PersonKindEnum": "access_reviews.models.PersonKind",
+        "PersonStatusEnum": "access_reviews.models.PersonStatus",
+        "AssetKindEnum": "assets.models.AssetKind",
+        "FindingStatusEnum": "assets.models.vulns.FindingStatus",
+        "IncidentStatusEnum": "incidents.models.Status",
+        "ScanResultEnum": "assets.models.vulns.ScanResult",
+        "TokenKindEnum": "grc.api.models.TokenKind",
+        "ResolutionEnum": ["fixed", "accepted"],
+        "ScanOutcomeEnum": ["pass", "fail"],
+        "RequirementStateEnum": ["met", "at_risk", "not_met", "not_tracked"],
+        "LikelihoodEnum": "grc.risks.models.LIKELIHOOD_CHOICES",  # inherent and residual share one scale
+        "ImpactEnum": "grc.risks.models.IMPACT_CHOICES",
+    },
 }
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)  # larger request bodies get 413
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")  # per token; over it: 429 with Retry-After
+API_TOKEN_MAX_DAYS = 365  # no API token lives longer
 
 # --- Logging: JSON lines on stdout, never PII (DPP 2.6) ------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -343,9 +386,41 @@ if AUDIT_RETENTION_DAYS < 90:
 SECURITY_CONTACT_EMAIL = env.str("SECURITY_CONTACT_EMAIL", default="security@example.com")
 # A major infrastructure or system change opens an IR plan review due within this many days.
 POLICY_MAJOR_CHANGE_REVIEW_DAYS = env.int("POLICY_MAJOR_CHANGE_REVIEW_DAYS", default=30)
+# Risk appetite (1-25): an open risk whose residual score (likelihood x impact) is above it needs a treatment plan.
+RISK_APPETITE_SCORE = env.int("RISK_APPETITE_SCORE", default=12)
 
 # --- Assets and vulnerability management (DPP 1.4, 2.3, 2.7) -----------------------------
 # Days from discovery to the fix due date of a vulnerability finding, by severity.
 ASSETS_FINDING_DUE_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}
 ASSETS_CREDENTIAL_ROTATION_DAYS = env.int("ASSETS_CREDENTIAL_ROTATION_DAYS", default=365)  # older rotations are flagged
 ASSETS_BASELINE_MAX_AGE_DAYS = env.int("ASSETS_BASELINE_MAX_AGE_DAYS", default=365)  # baseline verification older than this is flagged
+
+# --- Data-subject requests (DPP 2.2) -----------------------------------------------------
+DSAR_RESPONSE_DAYS = env.int("DSAR_RESPONSE_DAYS", default=30)  # the response is due this many days after receipt
+DSAR_EXTENSION_DAYS = env.int("DSAR_EXTENSION_DAYS", default=60)  # one extension, with a reason, adds this to the original deadline
+DSAR_RETENTION_DAYS = env.int("DSAR_RETENTION_DAYS", default=90)  # requester details are purged this long after the response
+CELERY_BEAT_SCHEDULE["dsar-purge"] = {"task": "assets.tasks.purge_dsar_details", "schedule": 24 * 3600.0}
+
+# --- Books and records, auditor access and evidence packs (DPP 3) ------------------------
+# Books and records are kept for the agreement period and BOOKS_RETENTION_MONTHS after it ends
+# (DPP 3: "during the period of this agreement and for 12 months thereafter"). While
+# AGREEMENT_ENDED_ON is empty the agreement is in force and nothing in scope is purged.
+BOOKS_RETENTION_MONTHS = env.int("BOOKS_RETENTION_MONTHS", default=12)
+if BOOKS_RETENTION_MONTHS < 12:
+    raise ImproperlyConfigured("BOOKS_RETENTION_MONTHS must be at least 12 (DPP 3 keeps books and records 12 months after the agreement).")
+AGREEMENT_ENDED_ON = env.str("AGREEMENT_ENDED_ON", default="")  # YYYY-MM-DD once the Amazon agreement has ended
+CELERY_BEAT_SCHEDULE["auditor-grants"] = {"task": "grc.evidence.tasks.end_expired_grants", "schedule": 3600.0}
+
+# --- Performance (README "Performance") ------------------------------------------------------
+# The dashboard's DPP posture (every app's live checks) is cached this long and dropped at once by
+# any audited change (grc.compliance.selectors.requirement_statuses_cached); 0 computes it each time.
+COMPLIANCE_POSTURE_CACHE_SECONDS = env.int("COMPLIANCE_POSTURE_CACHE_SECONDS", default=0 if TESTING else 120)
+
+# --- Benchmark (make bench; README "Performance") ------------------------------------------
+# The bench's floor view (/bench/floor/) and per-response query counts exist only with
+# BENCH_FLOOR_VIEW=1; production refuses to start with it, so they never exist there.
+BENCH_FLOOR_VIEW = env.bool("BENCH_FLOOR_VIEW", default=False)
+if BENCH_FLOOR_VIEW and PRODUCTION:
+    raise ImproperlyConfigured("BENCH_FLOOR_VIEW is for the benchmark only. Production (DJANGO_ENV=production) refuses to start with it.")
+if BENCH_FLOOR_VIEW:
+    MIDDLEWARE.insert(0, "grc.scale.bench_views.QueryCountMiddleware")

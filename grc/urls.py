@@ -1,5 +1,6 @@
 """URL map: one include per app; every view checks its own permissions (grc.accounts.permissions)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
@@ -23,10 +24,16 @@ urlpatterns = [
     path("audit/", include("grc.audit.urls")),
     path("compliance/", include("grc.compliance.urls")),
     path("policies/", include("grc.policies.urls")),
+    path("policies/", include("grc.policies.library_urls")),  # acknowledgements, version files (DPP 2.2)
     path("risks/", include("grc.risks.urls")),
     path("evidence/", include("grc.evidence.urls")),
     path("incidents/", include("incidents.urls")),
     path("access/", include("access_reviews.urls")),
+    path("access/confidentiality/", include("access_reviews.confidentiality_urls")),  # DPP 2.2
     path("assets/", include("assets.urls")),
+    path("assets/data-subject-requests/", include("assets.dsar_urls")),  # DPP 2.2
+    path("api/", include("grc.api.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.BENCH_FLOOR_VIEW:  # make bench only (README "Performance"); production refuses the setting
+    urlpatterns.append(path("bench/", include("grc.scale.urls")))
