@@ -21,8 +21,10 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runportal
 
+# Two processes (pytest-xdist) on the 2-core machines we run on; the slowest tests are listed at the end.
+TEST_WORKERS ?= 2
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=10 $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -394,7 +394,9 @@ MATRIX: dict[str, Rule] = {
     "evidence:evidence_upload": R(
         NO, LEAD_OR_STAFF, gate=WORKFORCE, pk=obj("evidence.AuditFinding", status="open")
     ),  # the finding's owner (here staff) or the lead
-    "evidence:finding_create": R(LEAD, pk=obj("evidence.AuditFinding")),
+    "evidence:finding_create": R(
+        LEAD, pk=obj("evidence.Audit", status__in=["planned", "in_progress", "remediation"])
+    ),  # to an audit not closed
     "evidence:finding_detail": R(EVERYONE, pk=obj("evidence.AuditFinding", status="open")),
     "evidence:finding_edit": R(LEAD, pk=obj("evidence.AuditFinding", status="open")),
     "evidence:finding_remediate": R(
