@@ -7,11 +7,8 @@ SQLite database would also do; the default in-memory test database cannot be sha
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,8 +17,8 @@ from django.utils import timezone
 from grc.compliance.models import Reminder
 from tests.compliance.conftest import make_obligation
 from tests.core.test_celery import redis_available
+from tests.workers import celery_client, celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/11"  # this suite's own Redis database
 TASK = "grc.compliance.tasks.sweep_reminders"  # the name CELERY_BEAT_SCHEDULE uses
 
@@ -38,73 +35,19 @@ pytestmark = [
 ]
 
 
-def worker_database_url() -> str:
-    settings = connection.settings_dict
-    user = settings.get("USER") or "postgres"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}"
-
-
 @pytest.fixture
 def sweep_worker(tmp_path):
     """A real ``celery worker`` on Redis that uses the test database and writes emails to files."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
     mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DJANGO_ENV": "test",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": worker_database_url(),
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "REMINDER_SWEEP_SECONDS": "300",
-    }
-    log = tmp_path / "worker.log"
-    with open(log, "w") as handle:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "grc",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"compliance-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 120
-    while " ready." not in log.read_text() and time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("the worker stopped while starting:\n" + log.read_text()[-4000:])
-        time.sleep(0.3)
-    yield process, mail_dir, log
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    env = {"EMAIL_URL": f"filemail:///{mail_dir}", "REMINDER_SWEEP_SECONDS": "300"}
+    with celery_worker(tmp_path, name="compliance", redis_url=REDIS_URL, env=env) as (process, log):
+        yield process, mail_dir, log
 
 
 @pytest.fixture
 def redis_client():
-    """A separate Celery client on Redis, so the project's app (eager in tests, with cached
-    backends from earlier tests) is left untouched; tasks are sent by name, as beat does."""
-    from celery import Celery
-
-    client = Celery("compliance-test-client", broker=REDIS_URL, backend=REDIS_URL)
-    yield client
-    client.close()
+    with celery_client(REDIS_URL, "compliance-test-client") as client:
+        yield client
 
 
 def test_the_beat_task_sends_due_reminders_through_a_real_worker(redis_client, sweep_worker, manager):

@@ -5,11 +5,8 @@ for the pack the way the page does (a row, then the task by name) and reads the 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,8 +17,8 @@ from grc.evidence.models import EvidencePack, PackStatus
 from grc.evidence.services.packs import pack_request
 from tests.core.test_celery import redis_available
 from tests.evidence.conftest import compact, pdf_pages, sha256
+from tests.workers import celery_client, celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/5"  # this suite's own Redis database
 TASK = "grc.evidence.tasks.build_pack"
 
@@ -38,70 +35,17 @@ pytestmark = [
 ]
 
 
-def worker_database_url() -> str:
-    settings = connection.settings_dict
-    user = settings.get("USER") or "postgres"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}"
-
-
 @pytest.fixture
 def pack_worker(tmp_path, media_root):
     """A real ``celery worker`` on Redis using the test database and the test's MEDIA_ROOT."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_ENV": "test",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": worker_database_url(),
-        "MEDIA_ROOT": str(media_root),
-    }
-    log = tmp_path / "worker.log"
-    with open(log, "w") as handle:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "grc",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"evidence-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 120
-    while " ready." not in log.read_text() and time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("the worker stopped while starting:\n" + log.read_text()[-4000:])
-        time.sleep(0.3)
-    yield process, log
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_worker(tmp_path, name="evidence", redis_url=REDIS_URL, env={"MEDIA_ROOT": str(media_root)}) as worker:
+        yield worker
 
 
 @pytest.fixture
 def redis_client():
-    """A separate Celery client on Redis (the project's app is eager in tests); tasks are sent by name."""
-    from celery import Celery
-
-    client = Celery("evidence-test-client", broker=REDIS_URL, backend=REDIS_URL)
-    yield client
-    client.close()
+    with celery_client(REDIS_URL, "evidence-test-client") as client:
+        yield client
 
 
 def test_the_pack_is_built_by_a_real_worker_with_progress_on_the_row(redis_client, pack_worker, lead):
