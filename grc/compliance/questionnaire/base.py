@@ -24,6 +24,11 @@ class Claim:
     sources: tuple[Source, ...] = ()
     fix: Source | None = None  # where the gap is fixed
 
+    @classmethod
+    def gap_at(cls, text: str, source: Source) -> Claim:
+        """A red sentence whose evidence is also the page where it is fixed (the common case)."""
+        return cls(text, gap=True, sources=(source,), fix=source)
+
 
 @dataclass(frozen=True)
 class Area:

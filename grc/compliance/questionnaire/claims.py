@@ -195,11 +195,9 @@ def findings_claims(r: Records, facts: dict) -> list[Claim]:
     ]
     if f["overdue"]:
         claims.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(f['overdue'], 'finding')} {verb(f['overdue'], 'is', 'are')} past their fix deadline.",
-                gap=True,
-                sources=(src,),
-                fix=src,
+                src,
             )
         )
     return claims

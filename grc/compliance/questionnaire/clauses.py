@@ -54,11 +54,9 @@ def draft_network(r: Records):
         )
     else:
         claims.append(
-            Claim(
+            Claim.gap_at(
                 "No architecture or network diagram is attached to show firewalls and segmentation.",
-                gap=True,
-                sources=(diagrams,),
-                fix=diagrams,
+                diagrams,
             )
         )
     training, facts = obligation_claims(
@@ -95,11 +93,9 @@ def draft_access(r: Records):
     if acc["shared"]:
         shared = Source("Shared accounts", reverse("access_reviews:account_list") + "?flag=shared")
         claims.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(acc['shared'], 'account')} {verb(acc['shared'], 'is', 'are')} shared by more than one person.",
-                gap=True,
-                sources=(shared,),
-                fix=shared,
+                shared,
             )
         )
     review, facts = obligation_claims(
@@ -114,11 +110,9 @@ def draft_access(r: Records):
     period = r.cadences["access_reviews.deprovision"].period
     if deprovision.overdue_count:
         review.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(deprovision.overdue_count, 'leaver')} {verb(deprovision.overdue_count, 'still has', 'still have')} access after {period}.",
-                gap=True,
-                sources=(tasks,),
-                fix=tasks,
+                tasks,
             )
         )
     else:
@@ -148,11 +142,9 @@ def draft_least_privilege(r: Records):
     if acc["no_request"]:
         src = Source("Accounts without a request", reverse("access_reviews:account_list") + "?flag=no_request")
         claims.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(acc['no_request'], 'account')} {verb(acc['no_request'], 'has', 'have')} no recorded access request.",
-                gap=True,
-                sources=(src,),
-                fix=src,
+                src,
             )
         )
     return claims, {"privileged accounts": acc["privileged"], "accounts without request": acc["no_request"]}
@@ -220,11 +212,9 @@ def draft_transit(r: Records):
         )
         if a["endpoints_proxy_plain"]:
             claims.append(
-                Claim(
+                Claim.gap_at(
                     f"{plural(a['endpoints_proxy_plain'], 'endpoint')} {verb(a['endpoints_proxy_plain'], 'ends', 'end')} TLS in untrusted hardware without message-level encryption.",
-                    gap=True,
-                    sources=(endpoints,),
-                    fix=endpoints,
+                    endpoints,
                 )
             )
     else:

@@ -270,11 +270,9 @@ def draft_credentials_code(r: Records):
     stale = a["credentials"] - a["credentials_rotated"]
     if stale:
         claims.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(stale, 'credential')} {verb(stale, 'has', 'have')} not been rotated within the rotation period.",
-                gap=True,
-                sources=(src,),
-                fix=src,
+                src,
             )
         )
     more, facts = release_claims(r)
@@ -305,11 +303,9 @@ def draft_change_owner(r: Records):
     ]
     if changes["overdue"]:
         claims.append(
-            Claim(
+            Claim.gap_at(
                 f"{plural(changes['overdue'], 'major change')} {verb(changes['overdue'], 'still awaits its', 'still await their')} review.",
-                gap=True,
-                sources=(src,),
-                fix=src,
+                src,
             )
         )
     return claims, {"major changes (12 months)": changes["year"], "major changes awaiting review": changes["unreviewed"]}
