@@ -66,6 +66,7 @@ class SystemForm(StyledModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = reviewers().order_by("username")
+        self.fields["owner"].required = True
         self.fields["owner"].help_text = "Reviews its service accounts and confirms deprovisioning."
         self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("tag")
         self.fields["asset"].label_from_instance = lambda asset: f"{asset.tag} {asset.name}"

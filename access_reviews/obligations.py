@@ -9,7 +9,8 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from grc.compliance.registry import CheckResult, register_check, register_provider
+from access_reviews.scope import in_scope_systems
+from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
 
 DEPROVISION = "access_reviews.deprovision"
 QUARTERLY = "access_reviews.quarterly_review"
@@ -188,3 +189,4 @@ def register() -> None:
     register_check("1.2", "access_reviews.deprovisioning", check_deprovisioning)
     register_check("1.2", "access_reviews.orphan_shared", check_orphan_shared)
     register_check("1.3", "access_reviews.privileged_requests", check_privileged_requests)
+    register_scope("access_reviews.systems", in_scope_systems)

@@ -11,6 +11,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 
 from assets.flags import PII_RETENTION_LIMIT_DAYS, encryption_shortfall, limits_from_settings
+from assets.scope import in_scope_data_stores
 from assets.services.programme import (
     ATTESTATION,
     DELETION_30D,
@@ -21,7 +22,7 @@ from assets.services.programme import (
     RETENTION_CHECK,
     SCAN,
 )
-from grc.compliance.registry import CheckResult, register_check, register_provider
+from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
 
 
 def _plural(n: int, word: str, plural: str = "") -> str:
@@ -418,3 +419,4 @@ def register() -> None:
     register_provider(RETENTION_CHECK, RetentionProvider())
     for clause, name, check in CHECKS:
         register_check(clause, name, check)
+    register_scope("assets.data_stores", in_scope_data_stores)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "assets",
     "incidents",
     "grc.risks",
+    "grc.controls",
     "grc.evidence",
     "grc.api",
 ]  # the portal's own apps in dependency order: seed_demo runs their seeders in this order

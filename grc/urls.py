@@ -26,6 +26,7 @@ urlpatterns = [
     path("policies/", include("grc.policies.urls")),
     path("policies/", include("grc.policies.library_urls")),  # acknowledgements, version files (DPP 2.2)
     path("risks/", include("grc.risks.urls")),
+    path("controls/", include("grc.controls.urls")),
     path("evidence/", include("grc.evidence.urls")),
     path("incidents/", include("incidents.urls")),
     path("access/", include("access_reviews.urls")),

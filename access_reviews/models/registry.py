@@ -81,7 +81,19 @@ class System(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = EncryptedTextField(blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_systems")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,  # only the portal's own row (created by a migration, before any user exists) has none
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_systems",
+    )
+    is_portal = models.BooleanField(
+        "this portal",
+        default=False,
+        editable=False,
+        help_text="The compliance portal itself: one in-scope system among the others, its controls filled in from its settings.",
+    )
     holds_amazon_information = models.BooleanField(
         "holds or reaches Amazon Information", default=True, help_text="Stores, processes or can reach Information (DPP scope)."
     )
@@ -101,6 +113,7 @@ class System(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["is_portal"], condition=Q(is_portal=True), name="system_one_portal_row")]
 
     def __str__(self) -> str:
         return self.name

@@ -122,7 +122,8 @@ def system_list(request):
         flagged_count=Count("accounts", filter=Q(accounts__removed_at__isnull=True, accounts__flag_count__gt=0)),
     )
     table = table_page(request, queryset, sorts={"name": "name", "imported": "last_import_at", "scope": "in_scope"}, default_sort="name")
-    return render(request, "access_reviews/system_list.html", {"table": table, "can_edit": is_lead(request.user)})
+    only_portal = not System.objects.filter(is_portal=False).exists()  # the portal's own row is always there (migration)
+    return render(request, "access_reviews/system_list.html", {"table": table, "can_edit": is_lead(request.user), "only_portal": only_portal})
 
 
 @role_required(*READERS)

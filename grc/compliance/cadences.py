@@ -113,6 +113,13 @@ CADENCES: dict[str, Cadence] = {
         Cadence("assets.release_scan", "2.7", "Code scan before release", None, 3 * DAY, SHORT_MILESTONES),
         Cadence("assets.finding_fix", "2.7", "Fix a vulnerability finding", None, 7 * DAY),
         Cadence("policies.vuln_runbook_review", "2.7", "Vulnerability runbook review", Period(months=12), 30 * DAY, recurring=True),
+        # the control register (grc/controls): each entry is re-attested on its area's cadence
+        Cadence("controls.network_review", "1.1", "Re-attest a system's network protection", Period(months=3), 14 * DAY),
+        Cadence("controls.identity_review", "1.4", "Re-attest a system's identity settings", Period(months=3), 14 * DAY),
+        Cadence("controls.purpose_review", "2", "Re-attest the purpose of a PII data store", Period(months=3), 14 * DAY),
+        Cadence("controls.dlp_review", "2.3", "Re-attest a system's data-loss prevention", Period(months=3), 14 * DAY),
+        Cadence("controls.secrets_review", "2.5", "Re-attest a system's secrets and environments", Period(months=3), 14 * DAY),
+        Cadence("controls.logging_review", "2.6", "Re-attest a system's logging and monitoring", Period(months=3), 14 * DAY),
         # 3 audit and assessment
         Cadence("evidence.finding_remediation", "3", "Remediate an audit finding", None, 14 * DAY),
         Cadence(

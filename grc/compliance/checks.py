@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import get_password_validators, validate_password
 from django.core.exceptions import ValidationError
 
-from grc.compliance.registry import CheckResult, register_check
+from grc.compliance.registry import CheckResult, portal_check, register_check
 
 OTP_MIDDLEWARE = "django_otp.middleware.OTPMiddleware"
 MFA_MIDDLEWARE = "grc.accounts.middleware.AccountPolicyMiddleware"
@@ -142,16 +142,16 @@ def check_audit_retention(now: datetime) -> CheckResult:
     return CheckResult("met", f"audit events are kept {days} days (at least {LOG_RETENTION_MINIMUM_DAYS} needed)")
 
 
+# The portal's settings that no record of the company's systems covers yet. They are the portal's
+# own (one system among the company's): they can hold a clause back but never make it met alone.
+# Lockout, MFA, passwords and log retention are the portal's row of the control register
+# (grc/controls/portal.py), judged with every other in-scope system.
 PORTAL_CHECKS = [
-    ("1.2", "Portal account lockout", check_lockout),
-    ("1.4", "Portal MFA enforced for all accounts", check_mfa_enforced),
-    ("1.4", "Portal password rules", check_password_rules),
     ("1.5", "Portal TLS settings", check_transport_security),
     ("2.4", "Portal field encryption key", check_field_encryption),
-    ("2.6", "Portal audit log retention", check_audit_retention),
 ]
 
 
 def register_portal_checks() -> None:
     for clause, name, check in PORTAL_CHECKS:
-        register_check(clause, name, check)
+        register_check(clause, name, portal_check(check))

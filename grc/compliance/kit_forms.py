@@ -9,7 +9,7 @@ from grc.compliance.kit_models import KitDocument, KitDocumentKind
 from grc.compliance.questionnaire.services import MAX_LIMIT, MIN_LIMIT
 from grc.forms import DateInput, StyledForm
 
-CLAUSES = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "3"]
+CLAUSES = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "3"]
 
 
 class CadenceForm(StyledForm):

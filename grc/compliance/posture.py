@@ -7,6 +7,11 @@ The rules (worst wins): an overdue obligation → ``not_met``; one due inside it
 or one completed late in the last ``RECENT_LATE_WINDOW`` → ``at_risk``; everything open and
 on time → ``met``; nothing recorded and no check registered → ``not_tracked``. A live check
 contributes its own status; a check that says ``not_tracked`` counts as nothing recorded.
+
+Two rules keep a wrong "met" out (DESIGN.md, "What a status means"): a finding that says a record
+is *missing* for an in-scope system turns an otherwise met clause into "not yet recorded"; and
+findings about the portal's own settings (``portal``) can hold a clause back but never make it
+met on their own.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ LABELS = {
     RequirementState.MET: "met",
     RequirementState.AT_RISK: "at risk",
     RequirementState.NOT_MET: "not met",
-    RequirementState.NOT_TRACKED: "not yet tracked",
+    RequirementState.NOT_TRACKED: "not yet recorded",
 }
 
 
@@ -62,6 +67,8 @@ class Finding:
     status: RequirementState
     reason: str
     url: str = ""
+    missing: bool = False  # a record is missing for an in-scope system: the clause cannot be met
+    portal: bool = False  # judged on the portal's own settings only
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,15 @@ def check_finding(name: str, result: CheckResult) -> Finding:
         reason = f"the check returned an unknown status {result.status!r}"
     else:
         reason = result.reason
-    return Finding(source="check", name=name, status=status, reason=reason, url=result.url)
+    return Finding(
+        source="check",
+        name=name,
+        status=status,
+        reason=reason,
+        url=result.url,
+        missing=getattr(result, "missing", False),
+        portal=getattr(result, "portal", False),
+    )
 
 
 def run_check(name: str, check: Callable[[datetime], CheckResult], now: datetime) -> Finding:
@@ -149,15 +164,31 @@ def run_check(name: str, check: Callable[[datetime], CheckResult], now: datetime
         )
 
 
+PORTAL_ONLY_REASON = "only the portal's own settings are recorded for this clause; record the company's in-scope systems"
+
+
 def requirement_status(findings: Iterable[Finding]) -> RequirementStatus:
-    """Combine findings: the worst status wins and its reasons are the requirement's reason."""
+    """Combine findings: the worst status wins and its reasons are the requirement's reason.
+
+    "Met" needs more than the absence of problems: no finding may report a missing record, and
+    at least one met finding must be about the company's systems rather than the portal alone.
+    """
     ordered = sorted(findings, key=lambda finding: -SEVERITY[finding.status])
     counted = [finding for finding in ordered if finding.status != RequirementState.NOT_TRACKED]
+    missing = [finding for finding in ordered if finding.missing]
     if not counted:
         reasons = [finding.reason for finding in ordered if finding.reason]
         reason = "; ".join(reasons) or "Nothing records this clause yet: no obligation or live check is registered for it."
         return RequirementStatus(RequirementState.NOT_TRACKED, reason, tuple(ordered))
     worst = counted[0].status
+    if worst == RequirementState.MET:
+        if missing:
+            return RequirementStatus(RequirementState.NOT_TRACKED, "; ".join(f.reason for f in missing), tuple(ordered))
+        if all(finding.portal for finding in counted):
+            reason = "; ".join(
+                [PORTAL_ONLY_REASON] + [finding.reason for finding in ordered if finding.status == RequirementState.NOT_TRACKED]
+            )
+            return RequirementStatus(RequirementState.NOT_TRACKED, reason, tuple(ordered))
     reason = "; ".join(finding.reason for finding in counted if finding.status == worst)
     return RequirementStatus(worst, reason, tuple(ordered))
 

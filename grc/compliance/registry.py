@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -28,10 +28,37 @@ class CheckResult:
     status: str  # "met" | "at_risk" | "not_met" | "not_tracked"
     reason: str  # in words, no PII: "last access review completed 104 days ago; due every 3 months"
     url: str = ""  # where the evidence is
+    # A record is missing for an in-scope system ("not yet recorded"): the clause cannot be met
+    # until it is recorded, whatever the other checks say (DESIGN.md, "What a status means").
+    missing: bool = False
+    # The result judges only the portal's own settings: one system among the company's, so it
+    # can keep a clause from being met but never make it met on its own.
+    portal: bool = False
+
+
+@dataclass(frozen=True)
+class ScopeSubject:
+    """A system or data store that holds or processes Amazon Information (DPP scope).
+
+    Domain apps register a scope provider (``register_scope``) that lists theirs; readers such as
+    the control register evaluate a clause over every subject without importing the domain apps.
+    ``facts`` carries per-subject counts a rule may need (e.g. accounts without MFA), never names
+    of people.
+    """
+
+    key: str  # "system:3", "data_store:12": unique over every provider
+    kind: str  # "system" or "data_store"
+    pk: int
+    name: str  # the registry name or inventory tag, shown in reasons
+    url: str = ""
+    is_portal: bool = False
+    holds_pii: bool = False
+    facts: dict = field(default_factory=dict, compare=False)
 
 
 _providers: dict[str, ObligationProvider] = {}
 _checks: dict[str, list[tuple[str, Callable[[datetime], CheckResult]]]] = {}
+_scopes: dict[str, Callable[[datetime], list[ScopeSubject]]] = {}
 
 
 def register_provider(kind: str, provider: ObligationProvider) -> None:
@@ -56,3 +83,25 @@ def register_check(clause: str, name: str, check: Callable[[datetime], CheckResu
 
 def checks_for(clause: str) -> list[tuple[str, Callable[[datetime], CheckResult]]]:
     return list(_checks.get(clause, []))
+
+
+def portal_check(check: Callable[[datetime], CheckResult]) -> Callable[[datetime], CheckResult]:
+    """Mark a check that reads only the portal's own settings or records (see ``CheckResult.portal``)."""
+
+    def judged_on_the_portal(now: datetime) -> CheckResult:
+        return replace(check(now), portal=True)
+
+    judged_on_the_portal.__doc__ = check.__doc__
+    judged_on_the_portal.__name__ = getattr(check, "__name__", "portal_check")
+    return judged_on_the_portal
+
+
+def register_scope(name: str, provider: Callable[[datetime], list[ScopeSubject]]) -> None:
+    """A domain app lists its in-scope systems or data stores (called from ``AppConfig.ready()``)."""
+    _scopes[name] = provider
+
+
+def in_scope_subjects(now: datetime) -> list[ScopeSubject]:
+    """Every registered in-scope system and data store, portal first, then by kind and name."""
+    subjects = [subject for provider in _scopes.values() for subject in provider(now)]
+    return sorted(subjects, key=lambda s: (not s.is_portal, s.kind, s.name.lower()))

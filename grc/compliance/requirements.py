@@ -1,4 +1,4 @@
-"""The DPP catalogue's reference data: every clause (1.1-1.8, 2.1-2.7, 3) from a file in the repo.
+"""The DPP catalogue's reference data: every clause (1.1-1.8, 2, 2.1-2.7, 3) from a file in the repo.
 
 ``data/dpp_requirements.json`` was built from the policy text (shared/dpp/...txt): clause,
 section, title and the full text. The data migration loads it; ``load_requirements`` is also

@@ -3,7 +3,6 @@ SHA-256, handed out only by a permission-checked, audited view, always as an att
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from pathlib import PurePath
 
@@ -11,16 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 
+from grc.files import sha256_of
+
 ALLOWED_EXTENSIONS = {".pdf", ".docx", ".odt", ".md", ".txt", ".html", ".htm"}
-
-
-def sha256_of(fileobj) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
 
 
 def check_upload(upload) -> None:

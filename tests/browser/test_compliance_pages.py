@@ -57,7 +57,7 @@ def test_the_lead_sees_posture_deadlines_and_the_incident_clock(visitor, lead, p
     cards = page.locator("[data-posture]")
     assert cards.count() == 4
     total = sum(int(cards.nth(i).locator(".stat-value").inner_text()) for i in range(4))
-    assert total == 16
+    assert total == 17
     deadlines = page.locator("[data-testid=deadlines] tbody tr")
     assert deadlines.count() == 5
     assert "overdue by 3 days" in deadlines.first.inner_text()
@@ -146,5 +146,5 @@ def test_the_lead_sees_failed_reminders_with_their_error(visitor, lead, manager)
     assert "Fix the critical OpenSSL finding" in problems.inner_text() and "SMTPServerDisconnected" in problems.inner_text()
     visitor.shot("reminders-failed")
     page.goto(visitor.base_url + "/compliance/requirements/")
-    assert page.locator("[data-clause]").count() == 16
+    assert page.locator("[data-clause]").count() == 17
     visitor.shot("catalogue")

@@ -43,7 +43,7 @@ def test_an_auditor_signs_in_and_downloads_a_verifiable_pack(visitor, auditor, a
     page = visitor.login(auditor)
     page.wait_for_url("**/evidence/")
     assert page.get_by_role("heading", name="Auditor home").is_visible()
-    assert page.locator("[data-testid=auditor-status] tbody tr").count() == 16
+    assert page.locator("[data-testid=auditor-status] tbody tr").count() == 17
     visitor.shot("auditor-home")
 
     # a pack requested for the auditor is built in the background while the page polls

@@ -21,7 +21,7 @@ from grc.compliance.selectors import requirement_row, requirement_statuses
 from tests.compliance.conftest import NOW, make_obligation
 
 pytestmark = pytest.mark.django_db
-CLAUSES = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "3"]
+CLAUSES = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "3"]
 POLICY = Path("/work/shared/dpp/amazon-data-protection-policy.txt")
 
 
@@ -40,7 +40,7 @@ def test_every_clause_of_the_policy_is_loaded_with_its_text():
 def test_an_emptied_catalogue_reloads_itself_from_the_repo_file():
     Requirement.objects.all().delete()
     assert [row.requirement.clause for row in requirement_statuses(NOW)] == CLAUSES
-    assert Requirement.objects.count() == 16
+    assert Requirement.objects.count() == 17
 
 
 @pytest.mark.skipif(not POLICY.exists(), reason="the shared DPP text is not on this machine")
@@ -120,7 +120,7 @@ def test_dpp_status_prints_every_clause():
     text = out.getvalue()
     for clause in CLAUSES:
         assert f"\n{clause:<4} " in "\n" + text
-    assert "16 requirements:" in text
+    assert "17 requirements:" in text
 
 
 def test_dpp_status_json_is_a_list_with_clause_title_status_and_reason(time_machine, bare_registry):
@@ -141,7 +141,7 @@ def test_every_role_reads_the_catalogue(client, lead, manager, staff, auditor):
     for user in (lead, manager, staff, auditor):
         response = signed_in(client, user).get(reverse("compliance:catalogue"))
         assert response.status_code == 200
-        assert response.content.decode().count('data-clause="') == 16
+        assert response.content.decode().count('data-clause="') == 17
 
 
 def test_the_catalogue_can_show_only_one_status(lead_client, bare_registry):
@@ -157,7 +157,7 @@ def test_the_clause_page_shows_text_status_findings_and_obligations_and_is_audit
     page = response.content.decode()
     assert response.status_code == 200
     assert "review the list of people and services with access" in page
-    assert "Portal account lockout" in page
+    assert "Account lockout on in-scope systems" in page
     assert 'href="/access/reviews/9/"' in page
     event = AuditEvent.objects.filter(action="compliance.requirement.viewed").first()
     assert event is not None and event.object_id == str(Requirement.objects.get(clause="1.2").pk)

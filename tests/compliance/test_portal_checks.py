@@ -12,15 +12,15 @@ from grc.compliance.registry import checks_for
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def test_the_portal_checks_are_registered_for_their_clauses():
-    for clause, name in [
-        ("1.2", "Portal account lockout"),
-        ("1.4", "Portal MFA enforced for all accounts"),
-        ("1.4", "Portal password rules"),
-        ("1.5", "Portal TLS settings"),
-        ("2.6", "Portal audit log retention"),
-    ]:
-        assert name in [registered for registered, _ in checks_for(clause)]
+def test_the_portal_checks_are_registered_for_their_clauses_and_marked_as_the_portals():
+    for clause, name in [("1.5", "Portal TLS settings"), ("2.4", "Portal field encryption key")]:
+        check = dict(checks_for(clause))[name]
+        assert check(NOW).portal is True
+
+
+def test_lockout_mfa_passwords_and_retention_are_the_portal_row_of_the_control_register_not_clause_checks():
+    registered = {name for clause in ("1.2", "1.4", "2.6") for name, _ in checks_for(clause)}
+    assert not {"Portal account lockout", "Portal MFA enforced for all accounts", "Portal password rules", "Portal audit log retention"} & registered
 
 
 def test_mfa_is_enforced_by_the_middleware_and_a_missing_middleware_is_not_met(settings):

@@ -6,7 +6,7 @@ from django import template
 
 register = template.Library()
 
-STATE_WORDS = {"met": "met", "at_risk": "at risk", "not_met": "not met", "not_tracked": "not yet tracked"}
+STATE_WORDS = {"met": "met", "at_risk": "at risk", "not_met": "not met", "not_tracked": "not yet recorded"}
 
 
 @register.filter

@@ -1,0 +1,74 @@
+"""The control register's live checks and re-attestation clocks, registered with the engine.
+
+Imported from ``ControlsConfig.ready()`` (models are loaded by then). Clauses 1.1, 1.2, 1.4, 2, 2.3, 2.5 and 2.6 are judged over every in-scope system (and PII data
+store) from the recorded controls; 1.4 also over every enabled human account of those systems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from grc.compliance.registry import CheckResult, register_check, register_provider
+from grc.compliance.services import obligation_open
+from grc.controls.areas import AREAS, CLAUSE_AREAS
+from grc.controls.models import ControlEntry
+from grc.controls.rules import day_start
+from grc.controls.selectors import register_facts
+from grc.controls.services import subject_name
+
+CHECK_NAMES = {
+    "1.1": "Network protection of in-scope systems",
+    "1.2": "Account lockout on in-scope systems",
+    "1.4": "Identity settings of in-scope systems",
+    "2": "Purpose of PII in each data store",
+    "2.3": "Data-loss prevention on in-scope systems",
+    "2.5": "Secrets and environments of in-scope systems",
+    "2.6": "Logging and monitoring of in-scope systems",
+}
+ACCOUNT_MFA_CHECK = "MFA on every account of in-scope systems"
+
+
+def clause_check(clause: str) -> Callable[[datetime], CheckResult]:
+    def check(now: datetime) -> CheckResult:
+        return register_facts(now).result(clause)
+
+    check.__name__ = f"control_register_{clause.replace('.', '_')}"
+    return check
+
+
+def check_account_mfa(now: datetime) -> CheckResult:
+    return register_facts(now).account_mfa()
+
+
+class ReattestationProvider:
+    """Reminders go to the entry's owner (the engine adds the leads at breach)."""
+
+    def __init__(self, area: str):
+        self.area = area
+
+    def recipients(self, obligation):
+        return []
+
+    def resync(self, *, now: datetime) -> int:
+        count = 0
+        definition = AREAS[self.area]
+        for entry in ControlEntry.objects.filter(area=self.area).select_related("system", "data_store", "owner"):
+            obligation_open(
+                kind=definition.obligation_kind,
+                subject=entry,
+                anchor_at=day_start(entry.as_of),
+                owner=entry.owner,
+                title=f"Re-attest the {definition.title.lower()} of {subject_name(entry)}",
+                url=entry.get_absolute_url(),
+            )
+            count += 1
+        return count
+
+
+def register() -> None:
+    for clause in CLAUSE_AREAS:
+        register_check(clause, CHECK_NAMES[clause], clause_check(clause))
+    register_check("1.4", ACCOUNT_MFA_CHECK, check_account_mfa)
+    for area in AREAS.values():
+        register_provider(area.obligation_kind, ReattestationProvider(area.key))
