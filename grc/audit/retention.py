@@ -17,9 +17,13 @@ statement of the connection is ever unlocked. In the same transaction it
 4. deletes the prefix, and
 5. records an ``audit.events.purged`` event about the anchor,
 
-so ``verify_audit_log`` starts from the anchor and the chain still verifies. The function is
-parameterised by the cutoff: longer keeping rules (e.g. books and records kept for the agreement
-+ 12 months, DPP 3) pass an earlier ``before``.
+so ``verify_audit_log`` starts from the anchor and the chain still verifies.
+
+The trail is also part of the books and records of DPP 3 (kept for the agreement and
+``BOOKS_RETENTION_MONTHS`` after it): ``purge_expired`` deletes only events older than both the
+``AUDIT_RETENTION_DAYS`` cutoff and the books-and-records cutoff (``grc.books.audit_purge_cutoff``),
+so while the Amazon agreement is in force, and until ``BOOKS_RETENTION_MONTHS`` after it ended,
+nothing is purged; ``events_purge`` refuses to run inside that window whatever ``before`` it gets.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from django.db import connection, transaction
 from django.db.models import Min
 
 from grc.audit.models import AuditAnchor, AuditEvent, Channel
+from grc.books import AUDIT_MINIMUM_DAYS, agreement_ended_on, audit_cutoff, audit_purge_cutoff, books_cutoff, retention_months
 
-MINIMUM_RETENTION_DAYS = 90  # DPP 2.6
+MINIMUM_RETENTION_DAYS = AUDIT_MINIMUM_DAYS  # DPP 2.6
 UNLOCK_SETTING = "grc.audit_unlock"  # checked by the PostgreSQL trigger; only ever SET LOCAL
 PURGE_ACTOR = "task:purge_expired_events"
 
@@ -61,9 +66,19 @@ def audit_unlock():
 
 
 def retention_cutoff(*, now: datetime, days: int | None = None) -> datetime:
-    """Events that occurred before this moment may be purged; never less than 90 days ago."""
-    days = settings.AUDIT_RETENTION_DAYS if days is None else days
-    return now - timedelta(days=max(int(days), MINIMUM_RETENTION_DAYS))
+    """DPP 2.6 alone: events that occurred before this moment may go; never less than 90 days ago."""
+    return audit_cutoff(now, audit_days=settings.AUDIT_RETENTION_DAYS if days is None else days)
+
+
+def purge_cutoff(*, now: datetime, days: int | None = None) -> datetime | None:
+    """What the purge deletes: events older than both ``AUDIT_RETENTION_DAYS`` (or ``days``) and the
+    books-and-records window (DPP 3); None while that window runs (nothing is purged)."""
+    return audit_purge_cutoff(
+        now,
+        audit_days=settings.AUDIT_RETENTION_DAYS if days is None else days,
+        ended_on=agreement_ended_on(),
+        months=retention_months(),
+    )
 
 
 @transaction.atomic
@@ -74,6 +89,10 @@ def events_purge(*, before: datetime, now: datetime, system_actor: str = PURGE_A
     if before > now - timedelta(days=MINIMUM_RETENTION_DAYS):
         raise ValueError(
             f"audit events are kept at least {MINIMUM_RETENTION_DAYS} days (DPP 2.6): refusing to purge after {before:%Y-%m-%d}"
+        )
+    if books_cutoff(now, ended_on=agreement_ended_on(), months=retention_months()) is None:
+        raise ValueError(
+            "audit events are books and records (DPP 3) kept for the agreement and BOOKS_RETENTION_MONTHS after it: refusing to purge"
         )
     _lock_chain()
     first_kept = AuditEvent.objects.filter(occurred_at__gte=before).aggregate(first=Min("id"))["first"]
@@ -102,6 +121,9 @@ def events_purge(*, before: datetime, now: datetime, system_actor: str = PURGE_A
 
 
 def purge_expired(*, now: datetime, days: int | None = None) -> int:
-    """Purge what ``AUDIT_RETENTION_DAYS`` no longer keeps; returns how many events went."""
-    anchor = events_purge(before=retention_cutoff(now=now, days=days), now=now)
+    """Purge what neither ``AUDIT_RETENTION_DAYS`` nor books and records keep; returns how many events went."""
+    before = purge_cutoff(now=now, days=days)
+    if before is None:
+        return 0
+    anchor = events_purge(before=before, now=now)
     return anchor.purged_count if anchor else 0

@@ -32,8 +32,8 @@ def notify_alarm(alarm_id: int) -> bool:
 
 @shared_task(name="grc.audit.tasks.purge_expired_events")
 def purge_expired_events() -> int:
-    """Daily: purge events past ``AUDIT_RETENTION_DAYS`` through the audited path, then verify the
-    chain (the purge must leave it whole) and make sure the log-review obligation is open.
+    """Daily: purge events past ``AUDIT_RETENTION_DAYS`` that books and records (DPP 3) no longer
+    keep, through the audited path (``grc.audit.retention``), then verify the chain (the purge must leave it whole) and make sure the log-review obligation is open.
     Returns how many events were purged."""
     from grc.audit.chain import chain_verify_record
     from grc.audit.retention import purge_expired

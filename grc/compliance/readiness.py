@@ -256,7 +256,7 @@ SPECS: dict[str, list[ItemSpec]] = {
         lambda r: from_area("secrets", "Credentials kept out of code, in an encrypted store", "credentials_code", r),
     ],
     "2.6": [
-        lambda r: from_check("log_retention", "Logs kept at least 90 days", "2.6", "Portal audit log retention", r),
+        lambda r: _log_retention_item(r),
         lambda r: from_obligation(
             "log_review", "Log reviews every two weeks (or a SIEM)", "audit.log_review", r, _link("audit:reviews", "Log reviews")
         ),
@@ -279,10 +279,21 @@ SPECS: dict[str, list[ItemSpec]] = {
     ],
     "3": [
         lambda r: from_documents("diagrams", "Architecture and data-flow diagrams with review dates", ("architecture", "data_flow"), r),
-        lambda r: from_check("books", "Records kept for the agreement and 12 months after", "2.6", "Portal audit log retention", r),
+        lambda r: from_check("books", "Records kept for the agreement and 12 months after", "3", "Books and records retention", r),
         lambda r: _submission_item(r),
     ],
 }
+
+
+def _log_retention_item(r: Records) -> EvidenceItem:
+    """The portal's own log retention in the words of what its purge really keeps (``grc.books``):
+    never under 90 days, and books and records (DPP 3) may keep every event far longer than
+    ``AUDIT_RETENTION_DAYS``. Missing only if the setting itself is under 90 (refused at start)."""
+    asks, days = "Logs kept at least 90 days", r.audit["retention_days"]
+    trail = _link("audit:index", "Audit trail")
+    if days < 90:
+        return EvidenceItem("log_retention", asks, NOT_MET, f"AUDIT_RETENTION_DAYS is {days}; DPP 2.6 needs at least 90.", (trail,))
+    return EvidenceItem("log_retention", asks, MET, r.audit["keep"].audit_sentence(), (trail,))
 
 
 def _keys_item(r: Records) -> EvidenceItem:

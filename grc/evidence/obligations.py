@@ -43,13 +43,20 @@ class ApprovalProvider:
 
 
 def check_books_retention(now: datetime) -> CheckResult:
-    """DPP 3: books and records kept for the agreement period and 12 months after it."""
-    from grc.evidence.retention import retention_months, retention_words
+    """DPP 3: books and records kept for the agreement period and 12 months after it. The audit
+    trail is among them: the reason says what its purge keeps (``grc.books.audit_keep_policy``), and
+    the check is at risk while ``AUDIT_RETENTION_DAYS`` alone would purge events DPP 3 still keeps."""
+    from grc.books import audit_keep_policy
+    from grc.evidence.retention import retention_months
 
     months = retention_months()
     if months < 12:
         return CheckResult("not_met", f"books and records are kept only {months} months after the agreement (12 needed)")
-    return CheckResult("met", f"books and records are {retention_words(now)}", url=reverse("evidence:index"))
+    policy = audit_keep_policy(now)
+    reason = f"{policy.audit_words()}; the programme's other books and records have no purge path"
+    if policy.disagrees:
+        return CheckResult("at_risk", f"{policy.disagreement()}; {reason}", url=reverse("evidence:index"))
+    return CheckResult("met", reason, url=reverse("evidence:index"))
 
 
 def register() -> None:

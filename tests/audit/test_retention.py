@@ -18,6 +18,13 @@ from tests.core.test_settings import run_manage
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def books_kept_no_longer(settings):
+    """These tests are about DPP 2.6 alone: the agreement ended long ago, so books and records (DPP 3)
+    no longer hold the trail back (tests/audit/test_books_retention.py covers that window)."""
+    settings.AGREEMENT_ENDED_ON = "2020-01-01"
+
+
 def write_history():
     """Events 400, 200 and 60 days ago and today (the clock moved for each)."""
     made = {}

@@ -310,4 +310,6 @@ def test_books_and_records_are_kept_for_the_agreement_and_twelve_months(settings
     assert books_purge_cutoff(before, datetime(2028, 1, 1, tzinfo=UTC)) is None
     from grc.evidence.obligations import check_books_retention
 
+    assert check_books_retention(now).status == "at_risk"  # AUDIT_RETENTION_DAYS (365) is shorter than 24 months
+    settings.AUDIT_RETENTION_DAYS = 730
     assert check_books_retention(now).status == "met"

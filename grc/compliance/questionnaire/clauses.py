@@ -475,8 +475,8 @@ def draft_logging(r: Records):
             sources=(trail,),
         )
     ]
-    keep = audit["retention_days"]
-    claims.append(Claim(f"Audit events are kept {keep} days.", gap=keep < 90, sources=(trail,)))
+    keep, policy = audit["retention_days"], audit["keep"]
+    claims.append(Claim(policy.audit_sentence(), gap=keep < 90, sources=(trail,)))
     review, facts = obligation_claims(
         r, "audit.log_review", "Logs are reviewed", "No log review is recorded yet.", Source("Log reviews", reverse("audit:reviews"))
     )
@@ -491,7 +491,14 @@ def draft_logging(r: Records):
         claims.append(
             Claim("No canary record is marked to detect data found beyond its boundaries.", gap=True, sources=(canaries,), fix=canaries)
         )
-    facts.update({"log retention (days)": keep, "canary records": audit["canaries"], "alarms (12 months)": audit["year"]})
+    facts.update(
+        {
+            "log retention (days)": keep,
+            "audit events kept": policy.keeps,
+            "canary records": audit["canaries"],
+            "alarms (12 months)": audit["year"],
+        }
+    )
     return claims, facts
 
 
@@ -520,12 +527,14 @@ def draft_vulnerability(r: Records):
 @drafter("audit")
 def draft_audit(r: Records):
     audit = r.audit
+    policy = audit["keep"]
     claims = [
         Claim(
             "Books and records of compliance (obligations, reviews, incidents, deletion certificates, the audit trail) are kept in this portal "
-            "for the agreement and at least 12 months after it, and can be exported as an evidence pack.",
+            f"{policy.books_words()}, and can be exported as an evidence pack.",
             sources=(Source("DPP catalogue", reverse("compliance:catalogue")),),
-        )
+        ),
+        Claim(policy.audit_sentence(), sources=(Source("Audit trail", reverse("audit:index")),)),
     ]
     docs = r.documents
     overdue = [doc for doc in docs if doc.review_due_at <= r.now]
@@ -539,4 +548,4 @@ def draft_audit(r: Records):
             fix=src if overdue or not docs else None,
         )
     )
-    return claims, {"audit retention (days)": audit["retention_days"], "assessment documents": len(docs)}
+    return claims, {"audit retention (days)": audit["retention_days"], "audit events kept": policy.keeps, "assessment documents": len(docs)}

@@ -364,6 +364,7 @@ class Records:
     @cached_property
     def audit(self) -> dict:
         from grc.audit.models import ACTIVE_ALARM_STATUSES, Alarm, AlarmRule, Canary
+        from grc.books import audit_keep_policy
 
         counts = Alarm.objects.aggregate(
             active=Count("id", filter=Q(status__in=ACTIVE_ALARM_STATUSES)),
@@ -372,6 +373,7 @@ class Records:
         )
         return {
             "retention_days": int(getattr(settings, "AUDIT_RETENTION_DAYS", 0) or 0),
+            "keep": audit_keep_policy(self.now),  # what the purge really keeps (DPP 2.6 and 3)
             "rules": [label for _, label in AlarmRule.choices],
             "canaries": Canary.objects.count(),
             **counts,
