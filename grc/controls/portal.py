@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from grc.accounts.checks import MIN_LENGTH_VALIDATOR, active_accounts, lockout_check
 from grc.audit.models import AlarmRule, Canary, LogReview
 from grc.audit.rules import ALL_RATE_RULES
+from grc.books import audit_keep_policy
 from grc.compliance.checks import check_mfa_enforced
 from grc.controls.rules import Entry
 
@@ -59,7 +60,7 @@ def logging_values(now: datetime, *, review_days: int) -> dict[str, Any]:
     return {
         "events_logged": ["sign_ins", "admin_actions", "data_access", "api_calls"],
         "destination": "log_store",
-        "retention_days": int(getattr(settings, "AUDIT_RETENTION_DAYS", 0) or 0),
+        "retention_days": audit_keep_policy(now).audit_days,  # what the purge guarantees; books and records may keep longer
         "pii_excluded": True,  # record_event takes ids, never names, and masks emails, phones and addresses
         "tamper_protected": True,  # hash chain, verified daily (the 2.6 check reports its last verification)
         "alarms": alarms,

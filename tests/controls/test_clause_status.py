@@ -51,7 +51,13 @@ GOOD = {
         "canary_records": "yes",
     },
     "network": {"firewall": "yes", "firewall_reviewed_on": "2027-02-01", "segmented": "yes", "public_access": "approved_users"},
-    "dlp": {"email": "monitored", "removable_media": "blocked", "cloud_sharing": "monitored", "public_links": "blocked", "alerting": "siem"},
+    "dlp": {
+        "email": "monitored",
+        "removable_media": "blocked",
+        "cloud_sharing": "monitored",
+        "public_links": "blocked",
+        "alerting": "siem",
+    },
     "secrets": {"credentials_store": "vault", "secret_scanning": "yes", "environments_separated": "yes", "production_pii_in_tests": "no"},
 }
 
@@ -88,10 +94,14 @@ def register(lead):
         for area in ("network", "dlp", "secrets"):
             control_entry_save(area=area, raw=GOOD[area], owner=lead, as_of=NOW.date(), by=lead, now=NOW, system=portal)
         log_review_record(by=lead, period_start=NOW - timedelta(days=14), period_end=NOW - timedelta(hours=1), note="alarms read", now=NOW)
-        control_entry_save(area="purpose", raw={"purposes": "tax;shipping"}, owner=lead, as_of=NOW.date(), by=lead, now=NOW, data_store=store)
+        control_entry_save(
+            area="purpose", raw={"purposes": "tax;shipping"}, owner=lead, as_of=NOW.date(), by=lead, now=NOW, data_store=store
+        )
         for system in systems:
             account_create(
-                data={"system": system, "name": f"ops@{system.pk}.example", "privilege": "read", "mfa": "yes", "enabled": True}, by=lead, now=NOW
+                data={"system": system, "name": f"ops@{system.pk}.example", "privilege": "read", "mfa": "yes", "enabled": True},
+                by=lead,
+                now=NOW,
             )
         canary_mark(subject_type="assets.asset", subject_id=str(store.pk), note="canary order", by=lead, now=NOW)
     return {"systems": systems, "store": store, "lead": lead}
@@ -115,7 +125,13 @@ def save(register, area: str, changes: dict, *, system: int = 0, now: datetime =
         ("2.6", "logging", {"retention_days": "60"}, {"retention_days": "365"}, "AWS production: logs kept 60 days (90 required)"),
         ("2.6", "logging", {"pii_excluded": "no"}, {"pii_excluded": "yes"}, "logs contain PII"),
         ("2.6", "logging", {"alarms": ""}, {"alarms": "failed_sign_ins"}, "no alarm on suspicious activity"),
-        ("2.6", "logging", {"review": "manual", "review_every_days": "14", "last_reviewed_on": "2027-01-10"}, {"review": "siem_alerting"}, "last log review was 59 days ago"),
+        (
+            "2.6",
+            "logging",
+            {"review": "manual", "review_every_days": "14", "last_reviewed_on": "2027-01-10"},
+            {"review": "siem_alerting"},
+            "last log review was 59 days ago",
+        ),
         ("1.2", "identity", {"lockout_threshold": "0"}, {"lockout_threshold": "5"}, "accounts never lock"),
         ("1.2", "identity", {"lockout_threshold": "20"}, {"lockout_threshold": "10"}, "only after 20 failed sign-ins"),
         ("1.4", "identity", {"password_min_length": "8"}, {"password_min_length": "12"}, "passwords need only 8 characters"),
@@ -126,7 +142,13 @@ def save(register, area: str, changes: dict, *, system: int = 0, now: datetime =
         ("2.3", "dlp", {"public_links": "none"}, {"public_links": "blocked"}, "no data-loss control on public links"),
         ("2.5", "secrets", {"credentials_store": "code"}, {"credentials_store": "vault"}, "credentials are kept in the code"),
         ("2.5", "secrets", {"production_pii_in_tests": "yes"}, {"production_pii_in_tests": "no"}, "production PII is used in tests"),
-        ("2", "purpose", {"purposes": "tax;other", "other_reason": "marketing emails"}, {"purposes": "tax", "other_reason": ""}, "PII-DB-1"),
+        (
+            "2",
+            "purpose",
+            {"purposes": "tax;other", "other_reason": "marketing emails"},
+            {"purposes": "tax", "other_reason": ""},
+            "PII-DB-1",
+        ),
     ],
 )
 def test_a_record_change_moves_the_clause_and_the_change_back_restores_it(register, clause, area, bad, good, words):
@@ -145,7 +167,9 @@ def test_an_enabled_account_without_mfa_makes_1_4_not_met_naming_the_system_and_
     system = register["systems"][1]
     with time_machine.travel(NOW, tick=False):
         account = account_create(
-            data={"system": system, "name": "sam@example.com", "privilege": "admin", "mfa": "no", "enabled": True}, by=register["lead"], now=NOW
+            data={"system": system, "name": "sam@example.com", "privilege": "admin", "mfa": "no", "enabled": True},
+            by=register["lead"],
+            now=NOW,
         )
     row, result = finding("1.4", ACCOUNT_MFA_CHECK)
     assert row.status.status == RequirementState.NOT_MET
@@ -185,7 +209,13 @@ def test_an_attestation_past_its_period_is_not_met_until_re_attested(register):
         save(register, "network", {}, system=index, now=later)
     with time_machine.travel(later, tick=False):
         control_entry_save(
-            area="network", raw={}, owner=register["lead"], as_of=later.date(), by=register["lead"], now=later, partial=True,
+            area="network",
+            raw={},
+            owner=register["lead"],
+            as_of=later.date(),
+            by=register["lead"],
+            now=later,
+            partial=True,
             system=System.objects.get(is_portal=True),
         )
     assert finding("1.1", CHECK_NAMES["1.1"], later)[1].status == RequirementState.MET
@@ -206,7 +236,9 @@ def test_removing_a_systems_entry_makes_the_clause_not_yet_recorded_never_met(re
 
 def test_a_new_in_scope_system_without_records_keeps_every_register_clause_from_being_met(register):
     with time_machine.travel(NOW, tick=False):
-        system_create(data={"name": "Label printer", "owner": register["lead"], "holds_amazon_information": True}, by=register["lead"], now=NOW)
+        system_create(
+            data={"name": "Label printer", "owner": register["lead"], "holds_amazon_information": True}, by=register["lead"], now=NOW
+        )
     for clause in ("1.1", "1.2", "2.3", "2.5", "2.6"):
         row, result = finding(clause, CHECK_NAMES[clause])
         assert result.status == RequirementState.NOT_TRACKED and "Label printer" in result.reason, clause
@@ -215,7 +247,9 @@ def test_a_new_in_scope_system_without_records_keeps_every_register_clause_from_
 
 def test_a_system_out_of_scope_is_not_judged(register):
     with time_machine.travel(NOW, tick=False):
-        system_create(data={"name": "Lunch menu", "owner": register["lead"], "holds_amazon_information": False}, by=register["lead"], now=NOW)
+        system_create(
+            data={"name": "Lunch menu", "owner": register["lead"], "holds_amazon_information": False}, by=register["lead"], now=NOW
+        )
     assert finding("2.6", CHECK_NAMES["2.6"])[1].status == RequirementState.MET
 
 
@@ -251,10 +285,11 @@ def test_the_portal_row_is_filled_in_from_the_portals_settings(register, setting
     identity = register_facts(NOW).entries[(portal.key, "identity")]
     assert identity.computed and identity.values["lockout_threshold"] == settings.AXES_FAILURE_LIMIT
     assert identity.values["password_min_length"] >= 12 and identity.values["mfa_enforced"] == "yes"
-    settings.AUDIT_RETENTION_DAYS = 60
+    settings.AUDIT_RETENTION_DAYS = 120
     logging = register_facts(NOW).entries[(portal.key, "logging")]
-    assert logging.values["retention_days"] == 60
-    assert "DPP compliance portal: logs kept 60 days" in finding("2.6", CHECK_NAMES["2.6"])[1].reason
+    assert logging.values["retention_days"] == 120 and logging.values["review_every_days"] == 14
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "grc.accounts.middleware.AccountPolicyMiddleware"]
+    assert "DPP compliance portal: MFA is not enforced" in finding("1.4", CHECK_NAMES["1.4"])[1].reason
 
 
 def test_reasons_name_systems_never_people(register):

@@ -27,7 +27,7 @@ from tests.evidence.conftest import build_pack, client_for, compact, pdf_pages, 
 pytestmark = pytest.mark.django_db
 
 CLAUSES = [(item["clause"], item["title"]) for item in requirement_data()]
-TOC_LINE = re.compile(r"^(?P<clause>\d\.\d|3) (?P<title>.+?)\s*\.{3,}\s*(?P<page>\d+)\s*$")
+TOC_LINE = re.compile(r"^(?P<clause>\d\.\d|2|3) (?P<title>.+?)\s*\.{3,}\s*(?P<page>\d+)\s*$")
 
 
 @pytest.fixture

@@ -112,6 +112,7 @@ def load_sections() -> None:
         assets,
         audit_trail,
         compliance,
+        controls,
         deletion,
         incidents,
         policies,
