@@ -4,6 +4,7 @@ The deadline and the warning window come from the one cadence table
 (``incidents.amazon_notification``); the wording from ``grc.timefmt`` so pages, emails and PDFs
 agree. States: ``open`` (running), ``due_soon`` (inside the last 12 hours), ``overdue``, ``met``,
 ``met_late`` and ``not_required`` (Amazon Information not involved, with a recorded reason).
+``detection_change_refusal`` is the one rule for correcting the detection time (the clock's start).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
+from grc.accounts.models import Role
 from grc.compliance.cadences import cadence_for
 from grc.compliance.status import obligation_status
 from grc.timefmt import span, time_left
@@ -57,3 +61,41 @@ def clock_state(*, detected_at: datetime, notified_at: datetime | None, not_requ
         label = f"Amazon notified {span(late)} late" if late else f"Amazon notified {span(notified_at - detected_at)} after detection"
         return ClockState(str(status), due, label, percent, late)
     return ClockState(str(status), due, time_left(due, now), percent, now - due if now > due else None)
+
+
+# --- correcting the detection time -------------------------------------------------------------
+# The clock runs from detection, so a later detection time is a later deadline. Moving it earlier
+# only shortens the time left and is always allowed; moving it later needs the security lead,
+# a written reason and a fresh one-time code, and never goes past the report (nobody reports an
+# incident before it was detected) or past the recorded notification to Amazon.
+def detection_change_refusal(
+    *,
+    old: datetime,
+    new: datetime,
+    reported_at: datetime,
+    role: str,
+    reason_given: bool,
+    stepped_up: bool,
+    now: datetime,
+    notified_at: datetime | None = None,
+) -> str | None:
+    """Why the detection time may not move from ``old`` to ``new`` (None: it may)."""
+    if new > now:
+        return "The detection time cannot be in the future."
+    if new <= old:
+        return None
+    if role != Role.SECURITY_LEAD:
+        return "Only the security lead can move the detection time later: it moves the 24-hour Amazon deadline later."
+    if new > reported_at:
+        return f"The detection time cannot be later than the report time ({_when(reported_at)}): it was detected before it was reported."
+    if notified_at is not None and new > notified_at:
+        return f"The detection time cannot be later than the notification to Amazon ({_when(notified_at)})."
+    if not reason_given:
+        return "Give the reason for moving the detection time later: it moves the 24-hour Amazon deadline later."
+    if not stepped_up:
+        return "Moving the detection time later needs a fresh one-time code (step-up): confirm with your code on the incident pages, then save again."
+    return None
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d %b %Y %H:%M")

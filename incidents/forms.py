@@ -97,7 +97,17 @@ class TriageForm(StyledForm):
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), help_text="Runs the investigation and is reminded of the 24-hour clock.")
     detected_at = forms.DateTimeField(
-        label="Detected at", widget=DateTimeInput(), help_text="Correct it if the report was wrong: the clock follows."
+        label="Detected at",
+        widget=DateTimeInput(),
+        help_text="Correct it if the report was wrong: the clock follows. Earlier is always possible; later only with a reason "
+        "and a fresh one-time code, and never after the report time.",
+    )
+    detection_reason = forms.CharField(
+        label="Why the detection time changes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to move it later. Shown on the incident and in the evidence pack; stored encrypted.",
     )
 
     def __init__(self, *args, types: list[str], current_type: str = "", **kwargs):
@@ -108,14 +118,27 @@ class TriageForm(StyledForm):
         self.fields["incident_type"].choices = [("", "—")] + [(t, t) for t in choices]
         self.fields["owner"].queryset = workforce()
 
-    def clean_detected_at(self):
-        return not_in_future(self.cleaned_data.get("detected_at"), "detection time")
+    # the detection time is checked by the one rule (``incidents.clock.detection_change_refusal``)
+    # in ``services.detection_correct``; its refusal is shown next to the field
 
     def clean(self):
         data = super().clean()
         if data.get("amazon_involved") == AmazonInvolved.NO and not (data.get("amazon_not_involved_reason") or "").strip():
             self.add_error("amazon_not_involved_reason", "Record why Amazon Information is not involved: it replaces the notification.")
         return data
+
+
+class DetectionForm(StyledForm):
+    """Correct the detection time (the start of the 24-hour clock); the service applies the rule."""
+
+    detected_at = forms.DateTimeField(label="Detected at", widget=DateTimeInput())
+    reason = forms.CharField(
+        label="Why it changes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to move it later. Shown on the incident and in the evidence pack; stored encrypted.",
+    )
 
 
 class InvestigationForm(StyledForm):

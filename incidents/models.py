@@ -1,5 +1,5 @@
 """Security incidents (DPP 1.6): the 24-hour Amazon clock, the workflow timeline, notifications,
-and evidence with its chain of custody.
+evidence with its chain of custody, and each correction of the detection time.
 
 Free text that may hold PII (what happened, actions, remediation, notes, custody parties) is
 encrypted at rest (``grc.crypto``) and never enters the audit trail or the logs. The next due
@@ -120,6 +120,39 @@ class IncidentStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} {self.status}"
+
+
+class DetectionCorrection(models.Model):
+    """One change of an incident's detection time (the start of the 24-hour Amazon clock).
+
+    Written by ``services.detection_correct`` only, never changed: the history of the clock's start,
+    shown on the incident page and in the evidence pack. The reason may name people: encrypted.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="detection_corrections")
+    old_detected_at = models.DateTimeField("detection time before")
+    new_detected_at = models.DateTimeField("detection time after")
+    reason = EncryptedTextField(blank=True, help_text="Required to move the detection time later.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    stepped_up = models.BooleanField(default=False, help_text="a fresh one-time code (step-up MFA) was given")
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(new_detected_at=models.F("old_detected_at")), name="detection_correction_changes_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"detection correction {self.pk} of {self.incident}"
+
+    @property
+    def is_later(self) -> bool:
+        return self.new_detected_at > self.old_detected_at
+
+    @property
+    def shift(self):
+        return abs(self.new_detected_at - self.old_detected_at)
 
 
 class NotificationStatus(models.TextChoices):

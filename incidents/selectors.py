@@ -1,5 +1,6 @@
-"""Reads of the incident pages: the list queryset (a fixed number of queries at any size) and the
-timeline of one incident (workflow steps with who/when, notifications, evidence)."""
+"""Reads of the incident pages: the list queryset (a fixed number of queries at any size), the
+timeline of one incident (workflow steps with who/when, notifications, evidence) and the
+corrections of its detection time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from incidents.access import incidents_visible_to
-from incidents.models import Incident, Severity, Status
+from incidents.models import DetectionCorrection, Incident, Severity, Status
 
 ENCRYPTED_FIELDS = ("description", "actions_taken", "remediation_actions", "corrective_controls")
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
@@ -62,3 +63,8 @@ def timeline(incident: Incident, *, full: bool) -> list[TimelineEntry]:
         for item in incident.evidence.select_related("collected_by"):
             entries.append(TimelineEntry(item.collected_at, f"Evidence collected: {item.label}", item.collected_by, status="evidence"))
     return sorted(entries, key=lambda e: e.at)
+
+
+def detection_corrections(incident: Incident) -> list[DetectionCorrection]:
+    """Every change of the detection time (the clock's start), oldest first, with who made it."""
+    return list(incident.detection_corrections.select_related("by"))

@@ -3,7 +3,8 @@
 Each service is keyword-only, takes ``now``, runs in one transaction and writes the audit event
 with changed field *names* only (the encrypted texts never enter the trail). The 24-hour Amazon
 clock is an obligation of the engine, opened at report time (anchored at ``detected_at``),
-re-dated when triage corrects the detection time, waived with the recorded reason when Amazon
+re-dated when the detection time is corrected (``detection_correct``, the one way to change it,
+from triage, the correction page and the API), waived with the recorded reason when Amazon
 Information is not involved, and completed when the notification is recorded (``notify.py``).
 """
 
@@ -16,8 +17,8 @@ from django.db import transaction
 
 from grc.audit.services import record_change, record_event
 from grc.compliance.services import obligation_open, obligation_waive
-from incidents.clock import KIND, notification_due
-from incidents.models import AmazonInvolved, Incident, IncidentStep, Severity, Status
+from incidents.clock import KIND, detection_change_refusal, notification_due
+from incidents.models import AmazonInvolved, DetectionCorrection, Incident, IncidentStep, Severity, Status
 from incidents.workflow import IncidentFacts, advance_blockers
 
 INVESTIGATION_FIELDS = ("title", "description", "systems_involved", "actions_taken", "remediation_actions", "corrective_controls")
@@ -116,15 +117,17 @@ def incident_triage(
     amazon_not_involved_reason: str = "",
     owner,
     detected_at: datetime,
+    detection_reason: str = "",
+    stepped_up: bool = False,
     now: datetime,
     request=None,
 ) -> Incident:
     """The security lead's triage. The first one moves the incident to "triaged"; later ones
-    only correct the fields (each correction is audited and re-dates the clock if needed)."""
+    only correct the fields (each correction is audited). A new detection time goes through
+    ``detection_correct`` (with ``detection_reason`` and ``stepped_up``), which re-dates the clock."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.is_closed:
         raise ValidationError("A closed incident cannot be triaged again.")
-    _check_detected_at(detected_at, now)
     if severity not in Severity.values:
         raise ValidationError({"severity": "Choose a severity."})
     if amazon_involved not in AmazonInvolved.values:
@@ -140,9 +143,10 @@ def incident_triage(
         "amazon_involved": amazon_involved,
         "amazon_not_involved_reason": reason,
         "owner": owner,
-        "detected_at": detected_at,
-        "notification_due_at": notification_due(detected_at),
     }
+    detection_correct(
+        incident=incident, by=by, detected_at=detected_at, reason=detection_reason, stepped_up=stepped_up, now=now, request=request
+    )
     changed = [name for name, value in values.items() if getattr(incident, name) != value]
     for name, value in values.items():
         setattr(incident, name, value)
@@ -158,6 +162,63 @@ def incident_triage(
     if changed:
         record_change("triaged" if first else "updated", incident, request=request, actor=by, changed_fields=changed)
     return incident
+
+
+@transaction.atomic
+def detection_correct(
+    *, incident: Incident, by, detected_at: datetime, reason: str = "", stepped_up: bool = False, now: datetime, request=None
+) -> DetectionCorrection | None:
+    """Correct the detection time: the one way it changes after the report (rule: ``clock.detection_change_refusal``).
+
+    Earlier is always allowed; later only for the security lead with a reason and a fresh
+    one-time code (``stepped_up``), and never past the report time. The change is kept as a
+    ``DetectionCorrection``, audited without the reason, and the Amazon deadline
+    (``notification_due_at`` and the open obligation) is worked out again from the new time.
+    The caller's ``incident`` gets the new times too. Returns None when the time did not change.
+    Who may correct at all (the lead or the owner) is the caller's check (``access.can_edit``).
+    """
+    locked = Incident.objects.select_for_update(of=("self",)).select_related("amazon_notification").get(pk=incident.pk)
+    if detected_at == locked.detected_at:
+        return None
+    if locked.is_closed:
+        raise ValidationError({"detected_at": "A closed incident is kept as it was closed: its detection time cannot change."})
+    reason = (reason or "").strip()
+    notification = getattr(locked, "amazon_notification", None)  # reverse one-to-one: None when absent
+    refusal = detection_change_refusal(
+        old=locked.detected_at,
+        new=detected_at,
+        reported_at=locked.reported_at,
+        role=by.role,
+        reason_given=bool(reason),
+        stepped_up=stepped_up,
+        now=now,
+        notified_at=notification.sent_at if notification is not None and notification.is_sent else None,
+    )
+    if refusal:
+        raise ValidationError({"detected_at": refusal})
+    old = locked.detected_at
+    correction = DetectionCorrection.objects.create(
+        incident=locked, old_detected_at=old, new_detected_at=detected_at, reason=reason, by=by, at=now, stepped_up=stepped_up
+    )
+    locked.detected_at, locked.notification_due_at = detected_at, notification_due(detected_at)
+    locked.save(update_fields=["detected_at", "notification_due_at", "updated_at"])
+    notification_obligation_sync(incident=locked, now=now, by=by)
+    record_event(
+        "incidents.incident.detection_corrected",
+        request=request,
+        actor=by,
+        obj=locked,
+        changed_fields=["detected_at", "notification_due_at"],
+        details={
+            "correction_id": correction.pk,
+            "direction": "later" if correction.is_later else "earlier",
+            "shift_minutes": int(correction.shift.total_seconds() // 60),
+            "stepped_up": stepped_up,
+            "with_reason": bool(reason),
+        },
+    )
+    incident.detected_at, incident.notification_due_at = locked.detected_at, locked.notification_due_at
+    return correction
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", incidents.detail, name="detail"),
     path("<int:pk>/triage/", incidents.triage, name="triage"),
     path("<int:pk>/edit/", incidents.edit, name="edit"),
+    path("<int:pk>/detection/", incidents.detection, name="detection"),
     path("<int:pk>/advance/", incidents.advance, name="advance"),
     path("<int:pk>/custody.csv", incidents.custody_export, name="custody_export"),
     path("<int:pk>/notification/", notify.notification, name="notification"),

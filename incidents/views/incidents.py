@@ -1,5 +1,6 @@
-"""Incident pages: the list with live clocks, reporting, the incident page, triage, the
-investigation texts and the workflow steps. Views are thin: ``access`` decides, services write."""
+"""Incident pages: the list with live clocks, reporting, the incident page, triage, correcting the
+detection time, the investigation texts and the workflow steps. Views are thin: ``access``
+decides, services write."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, WORKFORCE, deny, role_required
+from grc.accounts.stepup import step_up_is_fresh, step_up_redirect
 from grc.audit.services import record_download, record_view
 from grc.csvio import csv_response
 from grc.policies.selectors import incident_types
@@ -21,10 +24,10 @@ from incidents import services
 from incidents.access import get_incident_for
 from incidents.clock import clock_state
 from incidents.filters import IncidentFilter
-from incidents.forms import AdvanceForm, InvestigationForm, ReportForm, TriageForm
+from incidents.forms import AdvanceForm, DetectionForm, InvestigationForm, ReportForm, TriageForm
 from incidents.models import AmazonInvolved, CustodyEntry, Status
 from incidents.notify import affected_systems
-from incidents.selectors import incident_list, timeline
+from incidents.selectors import detection_corrections, incident_list, timeline
 from incidents.views.common import add_errors
 from incidents.workflow import LABELS, advance_blockers, close_blockers, next_status
 
@@ -36,6 +39,21 @@ INCIDENT_SORTS = {
     "status": "status_rank",
     "severity": "severity_rank",
 }
+
+
+def local_minute(moment):
+    return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+
+def submitted_detection(form, incident):
+    """The detection time the form asks for; unchanged when the field was left as shown (the
+    form shows it to the minute: saving it untouched must not cut off the seconds)."""
+    return form.cleaned_data["detected_at"] if "detected_at" in form.changed_data else incident.detected_at
+
+
+def step_up_context(request) -> dict:
+    """Whether the user's one-time code is fresh, and the link that asks for one and comes back here."""
+    return {"step_up_fresh": step_up_is_fresh(request), "step_up_url": step_up_redirect(request).url}
 
 
 def clock_of(incident, now):
@@ -113,6 +131,7 @@ def detail(request, pk: int):
         "affected": affected_systems(incident),
     }
     if access.full_view:
+        context["corrections"] = detection_corrections(incident)
         context["regulatory"] = list(incident.regulatory_notifications.select_related("recorded_by"))
         context["evidence"] = list(incident.evidence.select_related("collected_by"))
     return render(request, "incidents/detail.html", context)
@@ -131,7 +150,7 @@ def triage(request, pk: int):
         "amazon_involved": incident.amazon_involved,
         "amazon_not_involved_reason": incident.amazon_not_involved_reason,
         "owner": incident.owner_id or request.user.pk,
-        "detected_at": timezone.localtime(incident.detected_at).replace(second=0, microsecond=0),
+        "detected_at": local_minute(incident.detected_at),
     }
     form = TriageForm(request.POST or None, initial=initial, types=types.types, current_type=incident.incident_type)
     if request.method == "POST" and form.is_valid():
@@ -145,7 +164,9 @@ def triage(request, pk: int):
                 amazon_involved=data["amazon_involved"],
                 amazon_not_involved_reason=data["amazon_not_involved_reason"],
                 owner=data["owner"],
-                detected_at=data["detected_at"],
+                detected_at=submitted_detection(form, incident),
+                detection_reason=data["detection_reason"],
+                stepped_up=step_up_is_fresh(request),
                 now=timezone.now(),
                 request=request,
             )
@@ -157,7 +178,49 @@ def triage(request, pk: int):
             else:
                 messages.success(request, "Triage saved. Build the notification to Amazon before the 24-hour deadline.")
             return redirect(incident)
-    return render(request, "incidents/triage.html", {"form": form, "incident": incident, "types": types})
+    context = {"form": form, "incident": incident, "types": types} | step_up_context(request)
+    return render(request, "incidents/triage.html", context)
+
+
+@role_required(*WORKFORCE)
+@require_http_methods(["GET", "POST"])
+def detection(request, pk: int):
+    """Correct the detection time (the lead or the owner): earlier at any time, later only by the
+    security lead with a reason and a fresh one-time code, never after the report time."""
+    incident, access = get_incident_for(request.user, pk)
+    if not access.can_edit:
+        raise deny(request, "not the incident's lead or owner")
+    form = DetectionForm(request.POST or None, initial={"detected_at": local_minute(incident.detected_at)})
+    if request.method == "POST" and form.is_valid():
+        detected_at = submitted_detection(form, incident)
+        if detected_at == incident.detected_at:
+            form.add_error("detected_at", "This is the detection time already: give the corrected time.")
+        else:
+            try:
+                services.detection_correct(
+                    incident=incident,
+                    by=request.user,
+                    detected_at=detected_at,
+                    reason=form.cleaned_data["reason"],
+                    stepped_up=step_up_is_fresh(request),
+                    now=timezone.now(),
+                    request=request,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Detection time corrected: the 24-hour clock now runs from {timezone.localtime(incident.detected_at):%d %b %Y %H:%M}.",
+                )
+                return redirect(incident)
+    context = {
+        "form": form,
+        "incident": incident,
+        "corrections": detection_corrections(incident),
+        "is_lead": request.user.role == Role.SECURITY_LEAD,
+    } | step_up_context(request)
+    return render(request, "incidents/detection.html", context)
 
 
 @role_required(*WORKFORCE)

@@ -29,6 +29,7 @@ MATRIX = [
     ("detail", "get", "incident", {"lead": 200, "manager": 200, "staff": 200, "auditor": 200, "outsider": 404}),
     ("triage", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 403}),
     ("edit", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 403, "outsider": 404}),
+    ("detection", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 403, "outsider": 404}),
     ("advance", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 403}),
     ("custody_export", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 200}),
     ("notification", "get", "incident", {"lead": 200, "manager": 403, "staff": 403, "auditor": 403}),

@@ -35,7 +35,9 @@ MAX_SYNC_ROWS = 50_000
 
 
 class SystemSerializer(ApiModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null only for the portal's own row (is_portal)"
+    )
     asset = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True, help_text="tag of the inventory asset, if any")
     account_count = serializers.IntegerField(read_only=True, help_text="accounts present (not removed)")
     flagged_count = serializers.IntegerField(read_only=True)
@@ -49,6 +51,7 @@ class SystemSerializer(ApiModelSerializer):
             "owner",
             "holds_amazon_information",
             "in_scope",
+            "is_portal",
             "asset",
             "account_count",
             "flagged_count",

@@ -1,22 +1,29 @@
 """Security incidents (DPP 1.6). Anyone but an auditor reports one (``incidents:write``) through
 ``incidents.services.incident_report``, which starts the 24-hour Amazon clock at detection.
 Reads follow the pages: the lead, managers and auditors read every incident, staff the ones they
-reported or own. The API shows no free text (what happened, actions): those stay on the pages."""
+reported or own. The API shows no free text (what happened, actions): those stay on the pages.
+
+The lead or the incident's owner corrects the detection time (``POST incidents/{id}/detection/``)
+through ``incidents.services.detection_correct``, the rule of the pages: earlier at any time;
+later only by the security lead with a reason and a fresh one-time code, which a token cannot
+give, so a later time is refused here (400) and is recorded on the incident page instead."""
 
 from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access_reviews.models import System
 from assets.models import Asset
 from grc.accounts.models import Role
+from grc.accounts.permissions import deny
 from grc.api.base import ApiModelSerializer, ApiViewSet, MomentField, NaturalKeyField
 from incidents import services
-from incidents.access import incidents_visible_to
+from incidents.access import access_for, incidents_visible_to
 from incidents.models import AmazonInvolved, Incident, Severity, Status
 
 
@@ -62,6 +69,17 @@ class IncidentReportSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         if user is not None and user.role == Role.STAFF:  # as on the report page: staff pick among their own assets
             self.fields["assets"].child_relation.queryset = Asset.objects.filter(owner=user)
+
+
+class DetectionCorrectionSerializer(serializers.Serializer):
+    detected_at = MomentField(help_text="the corrected detection time; the 24-hour Amazon deadline follows it")
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="why it changes (required to move it later; stored encrypted)",
+    )
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -111,3 +129,28 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             request=request,
         )
         return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DetectionCorrectionSerializer, responses={200: IncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def detection(self, request, pk=None):
+        """Correct the detection time (the security lead or the incident's owner). An earlier time
+        is always accepted and brings the Amazon deadline closer; a later one needs the security
+        lead's fresh one-time code, which only the incident page takes: here it is refused (400)."""
+        incident = self.get_object()
+        if not access_for(request.user, incident).can_edit:
+            deny(request._request, "not the incident's lead or owner")
+            raise exceptions.PermissionDenied(
+                "Only the security lead or the incident's owner may correct the detection time of an open incident."
+            )
+        data = DetectionCorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.detection_correct(
+            incident=incident,
+            by=request.user,
+            detected_at=data.validated_data["detected_at"],
+            reason=data.validated_data["reason"],
+            stepped_up=False,  # a token carries no step-up: later times are corrected on the incident page
+            now=timezone.now(),
+            request=request,
+        )
+        return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data)

@@ -1,7 +1,9 @@
-"""Security incidents (DPP 1.6) read from ``incidents`` read-only: detection and Amazon
-notification times against the 24-hour clock, the investigation record, and each evidence
-item's chain of custody. Evidence files go into the ZIP with the SHA-256 recorded when they were
-collected; the custody chain of every item is a CSV."""
+"""Security incidents (DPP 1.6) read from ``incidents`` read-only: report, detection and Amazon
+notification times against the 24-hour clock, every correction of the detection time with its
+reason (the clock's start may only move later with the security lead's reason and one-time
+code), the investigation record, and each evidence item's chain of custody. Evidence files go
+into the ZIP with the SHA-256 recorded when they were collected; the custody chain of every item
+is a CSV."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.db.models import Count, Max, Prefetch
 
 from grc.evidence.collect import PackContext, hours_between, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
+from grc.timefmt import span
 
 SUMMARY_LIMIT = 12  # incidents whose investigation text is printed in the PDF (all are in the CSV)
 TEXT_LIMIT = 600
@@ -22,7 +25,7 @@ def _clip(text: str) -> str:
 
 
 def incidents_in_period(ctx: PackContext):
-    from incidents.models import CustodyEntry, EvidenceItem, Incident
+    from incidents.models import CustodyEntry, DetectionCorrection, EvidenceItem, Incident
 
     custody = CustodyEntry.objects.select_related("recorded_by").order_by("at", "pk")
     evidence = (
@@ -33,7 +36,11 @@ def incidents_in_period(ctx: PackContext):
     return (
         Incident.objects.filter(ctx.overlaps("detected_at", "closed_at"))
         .select_related("owner", "amazon_notification", "amazon_notification__sent_by")
-        .prefetch_related(Prefetch("evidence", queryset=evidence), "regulatory_notifications")
+        .prefetch_related(
+            Prefetch("evidence", queryset=evidence),
+            "regulatory_notifications",
+            Prefetch("detection_corrections", queryset=DetectionCorrection.objects.select_related("by").order_by("at", "pk")),
+        )
         .order_by("detected_at", "pk")
     )
 
@@ -54,7 +61,8 @@ def notification_result(incident, now) -> Mark:
 def incidents(ctx: PackContext) -> Evidence:
     found = list(incidents_in_period(ctx))
     results = Counter()
-    rows, summaries, custody_rows, item_rows = [], [], [], []
+    rows, summaries, custody_rows, item_rows, correction_rows = [], [], [], [], []
+    detected_after_report = moved_later = 0
     for incident in found:
         notification = getattr(incident, "amazon_notification", None)
         sent_at = notification.sent_at if notification is not None and notification.is_sent else None
@@ -65,6 +73,7 @@ def incidents(ctx: PackContext) -> Evidence:
                 incident.reference,
                 incident.incident_type,
                 incident.get_severity_display() if incident.severity else "—",
+                incident.reported_at,
                 incident.detected_at,
                 incident.get_amazon_involved_display(),
                 sent_at,
@@ -83,6 +92,10 @@ def incidents(ctx: PackContext) -> Evidence:
                 ", ".join(f"{r.authority} {r.notified_at:%Y-%m-%d}" for r in incident.regulatory_notifications.all()) or "—",
             ]
         )
+        if incident.detected_at > incident.reported_at:
+            detected_after_report += 1
+        correction_rows.extend(_correction_rows(incident))
+        moved_later += sum(1 for correction in incident.detection_corrections.all() if correction.is_later)
         for item in incident.evidence.all():
             attachment = None
             if item.is_file:
@@ -110,11 +123,31 @@ def incidents(ctx: PackContext) -> Evidence:
             custody_rows.extend(_custody_rows(incident, item))
     table = ctx.table(
         title="Incidents detected or open in the period",
-        columns=("Incident", "Type", "Severity", "Detected", "Amazon Information", "Amazon notified", "After", "24 h", "Status", "Closed"),
+        columns=(
+            "Incident",
+            "Type",
+            "Severity",
+            "Reported",
+            "Detected",
+            "Amazon Information",
+            "Amazon notified",
+            "After",
+            "24 h",
+            "Status",
+            "Closed",
+        ),
         rows=rows,
         csv_name="incidents",
-        description="DPP 1.6: incidents of the period with detection and Amazon notification times",
+        description="DPP 1.6: incidents of the period with report, detection and Amazon notification times",
         empty="No security incident was detected or open in this period.",
+    )
+    corrections = ctx.table(
+        title="Corrections of the detection time (the start of the 24-hour clock)",
+        columns=("Incident", "Corrected at", "From", "To", "Change", "By", "One-time code", "Reason"),
+        rows=correction_rows,
+        csv_name="incident-detection-corrections",
+        description="DPP 1.6: every change of an incident's detection time, with who made it and why",
+        empty="No detection time was corrected: every clock runs from the time first reported.",
     )
     investigation = ctx.table(
         title="Investigation: description, remediation and corrective controls",
@@ -158,10 +191,13 @@ def incidents(ctx: PackContext) -> Evidence:
         ("Notified late", Mark(str(results["not_met"]), "not_met" if results["not_met"] else "met")),
         ("Not required (no Amazon Information involved)", results["closed"]),
         ("Clock still running", results["open"]),
+        ("Detection times corrected", f"{len(correction_rows)} ({moved_later} moved later)"),
     ]
+    if detected_after_report:
+        facts.append(("Detected after it was reported (to check)", Mark(str(detected_after_report), "not_met")))
     if custody_rows:
         facts.append(("Chain-of-custody entries", f"{len(custody_rows)} (every entry in {chain.attachment})"))
-    return Evidence(facts=facts, tables=[table, investigation, items])
+    return Evidence(facts=facts, tables=[table, corrections, investigation, items])
 
 
 def _custody_rows(incident, item) -> list[list]:
@@ -179,4 +215,20 @@ def _custody_rows(incident, item) -> list[list]:
             entry.recorded_at,
         ]
         for entry in item.custody.all()
+    ]
+
+
+def _correction_rows(incident) -> list[list]:
+    return [
+        [
+            incident.reference,
+            correction.at,
+            correction.old_detected_at,
+            correction.new_detected_at,
+            f"{'later' if correction.is_later else 'earlier'} by {span(correction.shift)}",
+            person_name(correction.by),
+            correction.stepped_up,
+            _clip(correction.reason) or "—",
+        ]
+        for correction in incident.detection_corrections.all()
     ]
