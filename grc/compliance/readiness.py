@@ -8,8 +8,11 @@ holds current evidence for it, and where to fix what is missing. Public for the 
 * ``current_documents()`` — the attached assessment documents in force, with review dates.
 
 Items are worked out from the same ``Records`` as the questionnaire drafts (no PII: counts,
-dates, settings, inventory ids). Status words: ``met`` = current evidence, ``at_risk`` = out of
-date, ``not_met`` = missing.
+dates, settings, inventory ids). The clauses the control register judges (1.1, 1.2, 1.4, 2, 2.3,
+2.5, 2.6) take their item's status and words from ``Records.controls`` — the register's facts, the
+same results as the clause checks — so the checklist, the answers and the DPP status agree; the
+portal's own audit trail is one item about the portal beside them. Status words: ``met`` =
+current evidence, ``at_risk`` = out of date, ``not_met`` = missing (a subject not yet recorded).
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from grc.compliance.questionnaire import drafts  # noqa: F401  (registers the dr
 from grc.compliance.questionnaire.base import Claim, Source, day, plural
 from grc.compliance.questionnaire.claims import (
     DRAFTERS,
+    amazon_key_claims,
+    credential_claims,
+    device_claims,
     encryption_claims,
     findings_claims,
     ir_plan_claims,
@@ -32,6 +38,8 @@ from grc.compliance.questionnaire.claims import (
     test_pii_claims,
 )
 from grc.compliance.questionnaire.records import Records
+from grc.compliance.questionnaire.register import sentence
+from grc.compliance.registry import CheckResult
 
 MET, AT_RISK, NOT_MET = "met", "at_risk", "not_met"
 STATUS_WORDS = {MET: "current", AT_RISK: "out of date", NOT_MET: "missing"}
@@ -142,6 +150,22 @@ def from_check(key: str, asks: str, clause: str, name: str, r: Records) -> Evide
     return EvidenceItem(key, asks, status, finding.reason[:1].upper() + finding.reason[1:] + ".")
 
 
+def from_result(key: str, asks: str, result: CheckResult, label: str = "Control register") -> EvidenceItem:
+    """An item from a check's result as it stands (status and reason): not yet recorded is missing."""
+    status = {"met": MET, "at_risk": AT_RISK}.get(str(result.status), NOT_MET)
+    source = Source(label, result.url) if result.url else None
+    evidence = (source,) if source is not None else ()
+    return EvidenceItem(key, asks, status, sentence(result.reason), evidence, source if status != MET else None)
+
+
+ItemSpec = Callable[[Records], EvidenceItem]
+
+
+def from_register(key: str, asks: str, clause: str) -> ItemSpec:
+    """The control register's result for ``clause`` over every in-scope system (or PII data store)."""
+    return lambda r: from_result(key, asks, r.controls.result(clause))
+
+
 def _link(name: str, label: str, query: str = "") -> Source:
     return Source(label, reverse(name) + query)
 
@@ -157,19 +181,18 @@ def _policy(key: str, asks: str, policy: str, r: Records, label: str) -> Evidenc
     return EvidenceItem(key, asks, MET, f"Version {doc.version}, last reviewed {day(doc.last_reviewed_at or doc.approved_at)}.", (source,))
 
 
-def _claims(fn, r: Records) -> list[Claim]:
-    result = fn(r)
-    return result[0] if isinstance(result, tuple) else result
-
-
 # --- what an assessor asks, per clause ---------------------------------------------------------------------
-ItemSpec = Callable[[Records], EvidenceItem]
 SPECS: dict[str, list[ItemSpec]] = {
     "1.1": [
+        from_register(
+            "network",
+            "Firewalls or network ACLs, segmentation and public access of every in-scope system",
+            "1.1",
+        ),
         lambda r: from_documents(
             "network_diagram", "Network diagram showing firewalls, access lists and segmentation", ("network", "architecture"), r
         ),
-        lambda r: from_claims("anti_malware", "Anti-malware on every end-user device", _claims(DRAFTERS["network"], r)[:1]),
+        lambda r: from_claims("anti_malware", "Anti-malware on every end-user device", device_claims(r)),
         lambda r: from_obligation(
             "training",
             "Security training records for everyone with system access",
@@ -187,16 +210,19 @@ SPECS: dict[str, list[ItemSpec]] = {
             r,
             _link("access_reviews:campaign_list", "Access reviews"),
         ),
-        lambda r: from_check("lockout", "Account lockout after failed sign-ins", "1.2", "Portal account lockout", r),
+        from_register("lockout", "Account lockout after failed sign-ins on every in-scope system", "1.2"),
     ],
     "1.3": [lambda r: from_area("least_privilege", "Approved access requests and the list of privileged accounts", "least_privilege", r)],
     "1.4": [
-        lambda r: from_area("password_mfa", "Password rules enforced, MFA coverage and Amazon API keys protected", "credentials", r),
-        lambda r: from_area(
+        lambda r: from_result("mfa", "MFA on every enabled account of every in-scope system", r.controls.account_mfa()),
+        from_register(
             "password_rules",
-            "Password configuration (12+ characters, classes, no name, 1-day minimum and 365-day maximum age)",
-            "passwords",
-            r,
+            "MFA enforced and password settings of every in-scope system (12+ characters, classes, no name, "
+            "1-day minimum and 365-day maximum age)",
+            "1.4",
+        ),
+        lambda r: from_claims(
+            "amazon_keys", "Amazon API keys stored encrypted, reachable only by named people and services", amazon_key_claims(r)
         ),
     ],
     "1.5": [lambda r: from_area("tls", "TLS 1.2+ on every endpoint, message-level encryption through untrusted proxies", "transit", r)],
@@ -215,6 +241,7 @@ SPECS: dict[str, list[ItemSpec]] = {
     ],
     "1.7": [lambda r: from_area("deletion", "Deletion notices with sanitisation records and certificates of destruction", "deletion", r)],
     "1.8": [lambda r: from_area("attribution", "Data stores that keep Amazon Information separate or tag its origin", "attribution", r)],
+    "2": [from_register("purpose", "The purposes of PII in every data store holding it (tax and merchant-fulfilled shipping only)", "2")],
     "2.1": [
         lambda r: from_area("retention", "Retention period of each PII store (30 days after delivery, or the legal basis)", "retention", r),
         lambda r: from_obligation(
@@ -240,6 +267,9 @@ SPECS: dict[str, list[ItemSpec]] = {
         ),
         lambda r: from_area("baselines", "Baseline configurations; no PII on personal devices or unencrypted removable media", "assets", r),
         lambda r: from_documents("architecture", "Architecture diagram", ("architecture",), r),
+        from_register(
+            "dlp", "Data-loss prevention on email, removable media, cloud sharing and public links of every in-scope system", "2.3"
+        ),
     ],
     "2.4": [
         lambda r: from_claims(
@@ -251,16 +281,27 @@ SPECS: dict[str, list[ItemSpec]] = {
         ),
     ],
     "2.5": [
+        from_register(
+            "secrets",
+            "Credentials kept out of code, secret scanning, test and production separated and no production PII in tests, "
+            "on every in-scope system",
+            "2.5",
+        ),
         lambda r: from_claims("code_scans", "Code scans before each release", release_claims(r)[0]),
-        lambda r: from_claims("environments", "Separate test and production, no PII in test", test_pii_claims(r, {})),
-        lambda r: from_area("secrets", "Credentials kept out of code, in an encrypted store", "credentials_code", r),
+        lambda r: from_claims("environments", "No test-environment asset of the inventory holds PII", test_pii_claims(r, {})),
+        lambda r: from_claims("credentials", "Credentials of the inventory stored encrypted and rotated", credential_claims(r)),
     ],
     "2.6": [
-        lambda r: _log_retention_item(r),
-        lambda r: from_obligation(
-            "log_review", "Log reviews every two weeks (or a SIEM)", "audit.log_review", r, _link("audit:reviews", "Log reviews")
+        from_register(
+            "logging",
+            "Logging and monitoring of every in-scope system: what is logged, where, kept 90+ days, PII kept out, "
+            "tamper protection, alarms and review",
+            "2.6",
         ),
-        lambda r: from_area("alarms", "Alarms on suspicious activity and canary records", "logging", r),
+        lambda r: _log_retention_item(r),
+        lambda r: from_check(
+            "audit_trail", "This portal's own audit trail reviewed and its hash chain intact", "2.6", "Audit trail reviewed and intact", r
+        ),
     ],
     "2.7": [
         lambda r: _policy("runbook", "Vulnerability-management runbook", "vuln_runbook", r, "vulnerability-management runbook"),
@@ -286,10 +327,11 @@ SPECS: dict[str, list[ItemSpec]] = {
 
 
 def _log_retention_item(r: Records) -> EvidenceItem:
-    """The portal's own log retention in the words of what its purge really keeps (``grc.books``):
-    never under 90 days, and books and records (DPP 3) may keep every event far longer than
-    ``AUDIT_RETENTION_DAYS``. Missing only if the setting itself is under 90 (refused at start)."""
-    asks, days = "Logs kept at least 90 days", r.audit["retention_days"]
+    """The portal's own audit trail — one in-scope system among the register's — in the words of what
+    its purge really keeps (``grc.books``): never under 90 days, and books and records (DPP 3) may keep
+    every event far longer than ``AUDIT_RETENTION_DAYS``. Missing only if the setting itself is under
+    90 (refused at start)."""
+    asks, days = "This portal's own audit trail kept at least 90 days", r.audit["retention_days"]
     trail = _link("audit:index", "Audit trail")
     if days < 90:
         return EvidenceItem("log_retention", asks, NOT_MET, f"AUDIT_RETENTION_DAYS is {days}; DPP 2.6 needs at least 90.", (trail,))

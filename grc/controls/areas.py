@@ -121,6 +121,11 @@ class Area:
     help: str = ""
 
     @property
+    def words(self) -> str:
+        """The title inside a sentence: "logging and monitoring", "purpose of PII"."""
+        return self.title[:1].lower() + self.title[1:]
+
+    @property
     def obligation_kind(self) -> str:
         return f"controls.{self.key}_review"
 
@@ -141,7 +146,7 @@ class Area:
                 errors[f.name] = str(error)
         unknown = sorted(set(raw) - {f.name for f in self.fields})
         for name in unknown:
-            errors[name] = f"is not a field of {self.title.lower()}"
+            errors[name] = f"is not a field of {self.words}"
         errors.update(self.cross_check(values) if not errors else {})
         return values, errors
 

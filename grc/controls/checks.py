@@ -59,7 +59,7 @@ class ReattestationProvider:
                 subject=entry,
                 anchor_at=day_start(entry.as_of),
                 owner=entry.owner,
-                title=f"Re-attest the {definition.title.lower()} of {subject_name(entry)}",
+                title=f"Re-attest the {definition.words} of {subject_name(entry)}",
                 url=entry.get_absolute_url(),
             )
             count += 1

@@ -143,14 +143,14 @@ def _subject(cell, area: Area | None, lookups: _Lookups, errors: list[str]) -> S
         return None
     if area.subject == "system":
         if not system_name:
-            errors.append(f"data_store: {area.title.lower()} are recorded per system (fill in the system column)")
+            errors.append(f"data_store: {area.words} are recorded per system (fill in the system column)")
             return None
         subject = lookups.systems.get(system_name.lower())
         if subject is None:
             errors.append(f"system: no in-scope system named {system_name!r} in the registry")
         return subject
     if not store_tag:
-        errors.append(f"system: the {area.title.lower()} is recorded per data store (fill in the data_store column)")
+        errors.append(f"system: the {area.words} is recorded per data store (fill in the data_store column)")
         return None
     subject = lookups.stores.get(store_tag.lower())
     if subject is None:
@@ -181,7 +181,7 @@ def _read_row(row: CsvRow, present: set[str], lookups: _Lookups, first_line: dic
         else:
             first_line[key] = row.line
         if subject.is_portal and area.key in PORTAL_COMPUTED_AREAS:
-            errors.append(f"area: the {area.title.lower()} of {subject.name} are filled in from its settings, not imported")
+            errors.append(f"area: the {area.words} of {subject.name} are filled in from its settings, not imported")
             return None, errors  # its values are not read at all
     owner = None
     if not cell("owner"):
@@ -208,7 +208,7 @@ def _read_row(row: CsvRow, present: set[str], lookups: _Lookups, first_line: dic
     own = {spec.name for spec in area.fields}
     for name in FIELD_COLUMNS:
         if name not in own and cell(name):
-            errors.append(f"{name}: is not a field of {area.title.lower()} (leave it empty)")
+            errors.append(f"{name}: is not a field of {area.words} (leave it empty)")
     raw = {spec.name: cell(spec.name) for spec in area.fields if spec.name in present}
     instance = (lookups.system_rows if subject.kind == "system" else lookups.store_rows).get(subject.pk)
     existing = lookups.existing.get((subject.key, area.key))

@@ -252,7 +252,7 @@ def subject_verdict(
     else:
         entry = entries.get((subject.key, area))
         if entry is None:
-            return Verdict(subject, missing=f"no {AREAS[area].title.lower()} recorded")
+            return Verdict(subject, missing=f"no {AREAS[area].words} recorded")
     verdict = Verdict(subject, entry=entry)
     if entry.review_due_at is not None and entry.review_due_at <= now:
         verdict.problems.append(Problem(NOT_MET, f"attestation expired on {entry.review_due_at:%Y-%m-%d} (as of {entry.as_of:%Y-%m-%d})"))

@@ -43,7 +43,7 @@ class RegisterFacts:
 
     def result(self, clause: str) -> CheckResult:
         area = AREAS[CLAUSE_AREAS[clause]]
-        what = "account lockout" if clause == "1.2" else area.title.lower()
+        what = "account lockout" if clause == "1.2" else area.words
         return combine(self.verdicts(clause), what=what, url=register_url(area.key))
 
     def account_mfa(self) -> CheckResult:

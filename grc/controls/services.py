@@ -115,7 +115,7 @@ def control_entry_save(
         subject=entry,
         anchor_at=day_start(as_of),
         owner=owner,
-        title=f"Re-attest the {definition.title.lower()} of {subject_name(entry)}",
+        title=f"Re-attest the {definition.words} of {subject_name(entry)}",
         url=entry.get_absolute_url(),
     )
     return entry

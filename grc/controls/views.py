@@ -280,7 +280,7 @@ def record(request):
         return redirect("controls:index")
     subject, area, subjects = found
     if subject.is_portal and area.key in PORTAL_COMPUTED_AREAS:
-        messages.info(request, f"The {area.title.lower()} of {subject.name} are filled in from its settings: there is nothing to record.")
+        messages.info(request, f"The {area.words} of {subject.name} are filled in from its settings: there is nothing to record.")
         return redirect(reverse("controls:index") + f"?area={area.key}")
     existing = ControlEntry.objects.filter(area=area.key, **{f"{subject.kind}_id": subject.pk}).first()
     if existing is not None:

@@ -49,6 +49,7 @@ def test_every_clause_of_the_dpp_has_a_checklist_with_what_an_assessor_asks():
         "1.6",
         "1.7",
         "1.8",
+        "2",
         "2.1",
         "2.2",
         "2.3",
@@ -181,4 +182,5 @@ def test_the_readiness_overview_costs_the_same_queries_for_10_or_500_stores(lead
         assert lead_client.get(reverse("compliance:kit_readiness")).status_code == 200
 
 
-READINESS_QUERIES = 39
+# pinned: the records once, the control register once (register_facts), documents, the checks (the audit trail's reads its cadence)
+READINESS_QUERIES = 43

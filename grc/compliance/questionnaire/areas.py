@@ -74,7 +74,7 @@ AREAS: list[Area] = [
         "assets",
         "How do you keep your asset inventory and baseline configurations current?",
         "2.3",
-        "Describe the baseline standard (e.g. CIS benchmark) and the DLP controls.",
+        "Describe the baseline standard (e.g. CIS benchmark) and name the DLP tools behind the recorded controls.",
     ),
     Area(
         "encryption_rest",
@@ -147,7 +147,7 @@ AREAS: list[Area] = [
         "passwords",
         "What are your password rules?",
         "1.4",
-        "Add the rules of systems outside this portal (identity provider, cloud console).",
+        "Add what the control register does not record (password history, how MFA is enrolled).",
     ),
     Area(
         "pii_testing",

@@ -1,5 +1,7 @@
 """Building blocks of the drafted answers: the registry of drafters, links to records, and the
-claims several areas share (obligations kept, the IR plan, encryption at rest, scans, findings).
+claims several areas (and the readiness checklist) share: obligations kept, the IR plan, end-user
+devices, Amazon API keys, credentials in the inventory, encryption at rest, scans, findings. The
+claims read from the control register live in ``register``.
 
 Sentences use counts, dates, settings and inventory ids only — never names, emails, free text
 or secrets.
@@ -51,6 +53,66 @@ def obligation_claims(r: Records, kind: str, done: str, missing: str, source: So
     if summary.last_completed_at is None:
         return [Claim(missing, gap=True, sources=(source,), fix=source)], facts
     return [Claim(f"{done} every {period}; the last on {day(summary.last_completed_at)}.", sources=(source,))], facts
+
+
+def device_claims(r: Records) -> list[Claim]:
+    """Anti-malware on the end-user devices of the inventory (DPP 1.1)."""
+    a = r.assets
+    devices = assets_link("End-user devices", kind="hardware")
+    if not a["devices"]:
+        return [Claim("No end-user devices are recorded in the asset inventory.", gap=True, sources=(devices,), fix=devices)]
+    unprotected = a["devices"] - a["devices_protected"]
+    return [
+        Claim(
+            f"All {plural(a['devices'], 'end-user device')} in the inventory run up-to-date anti-malware."
+            if not unprotected
+            else f"{plural(unprotected, 'end-user device')} of {a['devices']} lack up-to-date anti-malware.",
+            gap=bool(unprotected),
+            sources=(devices,),
+            fix=devices if unprotected else None,
+        )
+    ]
+
+
+def amazon_key_claims(r: Records) -> list[Claim]:
+    """The Amazon API credentials of the inventory: stored encrypted, holders recorded (DPP 1.4)."""
+    a = r.assets
+    keys = assets_link("Amazon API credentials", kind="credential")
+    if not a["amazon_keys"]:
+        return [Claim("No Amazon API credential is recorded in the inventory.", gap=True, sources=(keys,), fix=keys)]
+    weak = a["amazon_keys"] - a["amazon_keys_encrypted"]
+    holders = a["amazon_keys"] - a["amazon_keys_holders"]
+    text = f"The {plural(a['amazon_keys'], 'Amazon API credential')} {verb(a['amazon_keys'], 'is', 'are')} stored encrypted and only named people and services can reach them."
+    if weak or holders:
+        text = f"Of {plural(a['amazon_keys'], 'Amazon API credential')}, {weak} are stored without encryption and {holders} have no record of who can reach them."
+    return [Claim(text, gap=bool(weak or holders), sources=(keys,), fix=keys if weak or holders else None)]
+
+
+def credential_claims(r: Records) -> list[Claim]:
+    """Every credential of the inventory: where it is stored, encrypted, rotated (DPP 2.5)."""
+    a = r.assets
+    src = assets_link("Credentials", kind="credential")
+    claims = [
+        Claim(
+            f"{plural(a['credentials'], 'credential')} {verb(a['credentials'], 'is', 'are')} recorded in the inventory with where "
+            f"{verb(a['credentials'], 'it is', 'they are')} stored, {a['credentials_encrypted']} of them encrypted.",
+            sources=(src,),
+        )
+    ]
+    plain = a["credentials"] - a["credentials_encrypted"]
+    if plain:
+        claims.append(
+            Claim(f"{plural(plain, 'credential')} {verb(plain, 'is', 'are')} stored without encryption.", gap=True, sources=(src,), fix=src)
+        )
+    stale = a["credentials"] - a["credentials_rotated"]
+    if stale:
+        claims.append(
+            Claim.gap_at(
+                f"{plural(stale, 'credential')} {verb(stale, 'has', 'have')} not been rotated within the rotation period.",
+                src,
+            )
+        )
+    return claims
 
 
 def ir_plan_claims(r: Records, facts: dict) -> list[Claim]:

@@ -1,6 +1,8 @@
 """Drafts of the DPP clause areas (1.1 … 2.7, 3), one function per area, registered by key.
 
-Each takes ``Records`` and returns claims and facts; gaps are marked red.
+Each takes ``Records`` and returns claims and facts; gaps are marked red. Network (1.1), lockout
+(1.2), MFA and passwords (1.4), data-loss prevention (2.3), secrets and environments (2.5) and
+logging (2.6) are told from the control register, per in-scope system (``register``).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from django.urls import reverse
 
 from grc.compliance.questionnaire.base import Claim, Source, day, plural, verb
 from grc.compliance.questionnaire.claims import (
+    amazon_key_claims,
     assets_link,
     calendar_link,
+    device_claims,
     drafter,
     encryption_claims,
     findings_claims,
@@ -22,33 +26,30 @@ from grc.compliance.questionnaire.claims import (
     test_pii_claims,
 )
 from grc.compliance.questionnaire.records import Records
+from grc.compliance.questionnaire.register import (
+    account_mfa_claims,
+    distinct,
+    dlp_claims,
+    identity_claims,
+    lockout_claims,
+    logging_claims,
+    network_claims,
+    portal_name,
+    secrets_claims,
+)
 
 
 @drafter("network")
 def draft_network(r: Records):
     a = r.assets
-    devices = assets_link("End-user devices", kind="hardware")
-    claims = []
-    if a["devices"]:
-        unprotected = a["devices"] - a["devices_protected"]
-        claims.append(
-            Claim(
-                f"All {plural(a['devices'], 'end-user device')} in the inventory run up-to-date anti-malware."
-                if not unprotected
-                else f"{plural(unprotected, 'end-user device')} of {a['devices']} lack up-to-date anti-malware.",
-                gap=bool(unprotected),
-                sources=(devices,),
-                fix=devices if unprotected else None,
-            )
-        )
-    else:
-        claims.append(Claim("No end-user devices are recorded in the asset inventory.", gap=True, sources=(devices,), fix=devices))
+    claims, facts = network_claims(r)
+    claims += device_claims(r)
     diagrams = Source("Assessment documents", reverse("compliance:kit_documents"))
     network = [doc for doc in r.documents if doc.kind in ("architecture", "network")]
     if network:
         claims.append(
             Claim(
-                f"Firewalls, access lists and segmentation are shown in our {plural(len(network), 'architecture diagram')}.",
+                f"{plural(len(network), 'architecture or network diagram')} {verb(len(network), 'is', 'are')} attached for the assessor.",
                 sources=(diagrams,),
             )
         )
@@ -59,7 +60,7 @@ def draft_network(r: Records):
                 diagrams,
             )
         )
-    training, facts = obligation_claims(
+    training, training_facts = obligation_claims(
         r,
         "access_reviews.training_annual",
         "Security and data-protection training",
@@ -75,6 +76,7 @@ def draft_network(r: Records):
                 sources=(Source("Training", reverse("access_reviews:training_overview")),),
             )
         )
+    facts.update(training_facts)
     facts.update({"end-user devices": a["devices"], "devices with anti-malware": a["devices_protected"], "network diagrams": len(network)})
     return claims + training, facts
 
@@ -117,9 +119,9 @@ def draft_access(r: Records):
         )
     else:
         review.append(Claim(f"Access of leavers is removed within {period}; none is overdue.", sources=(tasks,)))
-    lockout = r.check("1.2", "Portal account lockout")
-    if lockout is not None:
-        review.append(Claim(f"Sign-in lockout: {lockout.reason}.", gap=lockout.status == "not_met"))
+    lockout, lockout_facts = lockout_claims(r)
+    review += lockout
+    facts.update(lockout_facts)
     facts.update({"registered accounts": acc["total"], "shared accounts": acc["shared"], "leavers overdue": deprovision.overdue_count})
     return claims + review, facts
 
@@ -152,45 +154,13 @@ def draft_least_privilege(r: Records):
 
 @drafter("credentials")
 def draft_credentials(r: Records):
-    acc, a, users = r.accounts, r.assets, r.portal_users
-    mfa = Source("Accounts without MFA", reverse("access_reviews:account_list") + "?flag=no_mfa")
-    claims = []
-    if acc["total"]:
-        missing = acc["mfa_no"] + acc["mfa_unknown"]
-        share = round(acc["mfa_yes"] * 100 / acc["total"])
-        claims.append(
-            Claim(
-                f"MFA is on for {acc['mfa_yes']} of {plural(acc['total'], 'account')} with access to Information ({share}%)"
-                + (f"; {missing} have none or none recorded." if missing else "."),
-                gap=bool(missing),
-                sources=(mfa,),
-                fix=mfa if missing else None,
-            )
-        )
-    else:
-        claims.append(Claim("No accounts are registered, so MFA coverage cannot be shown.", gap=True, sources=(mfa,), fix=mfa))
-    claims.append(
-        Claim(
-            f"This portal requires MFA for all {plural(users['total'], 'user')} ({users['with_mfa']} enrolled).",
-            sources=(Source("Portal users", reverse("accounts:users")),),
-        )
-    )
-    keys = assets_link("Amazon API credentials", kind="credential")
-    if a["amazon_keys"]:
-        weak = a["amazon_keys"] - a["amazon_keys_encrypted"]
-        holders = a["amazon_keys"] - a["amazon_keys_holders"]
-        text = f"The {plural(a['amazon_keys'], 'Amazon API credential')} {verb(a['amazon_keys'], 'is', 'are')} stored encrypted and only named people and services can reach them."
-        if weak or holders:
-            text = f"Of {plural(a['amazon_keys'], 'Amazon API credential')}, {weak} are stored without encryption and {holders} have no record of who can reach them."
-        claims.append(Claim(text, gap=bool(weak or holders), sources=(keys,), fix=keys if weak or holders else None))
-    else:
-        claims.append(Claim("No Amazon API credential is recorded in the inventory.", gap=True, sources=(keys,), fix=keys))
-    return claims, {
-        "accounts with MFA": acc["mfa_yes"],
-        "accounts without MFA": acc["mfa_no"] + acc["mfa_unknown"],
-        "Amazon credentials": a["amazon_keys"],
-        "Amazon credentials encrypted": a["amazon_keys_encrypted"],
-    }
+    a = r.assets
+    claims, facts = account_mfa_claims(r)
+    identity, identity_facts = identity_claims(r)
+    claims = distinct(claims + identity) + amazon_key_claims(r)
+    facts.update(identity_facts)
+    facts.update({"Amazon credentials": a["amazon_keys"], "Amazon credentials encrypted": a["amazon_keys_encrypted"]})
+    return claims, facts
 
 
 @drafter("transit")
@@ -422,8 +392,10 @@ def draft_assets(r: Records):
                 fix=assets_link("Flagged assets", flagged="yes"),
             )
         )
+    dlp, dlp_facts = dlp_claims(r)
     facts.update({"active assets": a["total"], "baselines current": a["baseline_current"], "flagged assets": a["flagged"]})
-    return claims + attest, facts
+    facts.update(dlp_facts)
+    return claims + dlp + attest, facts
 
 
 @drafter("encryption_rest")
@@ -452,53 +424,32 @@ def draft_encryption_rest(r: Records):
 
 @drafter("secure_coding")
 def draft_secure_coding(r: Records):
-    claims, facts = release_claims(r)
+    claims, facts = secrets_claims(r)
+    releases, release_facts = release_claims(r)
     a = r.assets
+    claims += releases
     claims.append(
         Claim(
-            f"Test and production are kept apart: {a['production']} assets are production, {a['test']} test.",
-            sources=(assets_link("Environments"),),
+            f"The inventory marks {a['production']} assets as production and {a['test']} as test.", sources=(assets_link("Environments"),)
         )
     )
     claims += test_pii_claims(r, facts)
+    facts.update(release_facts)
     return claims, facts
 
 
 @drafter("logging")
 def draft_logging(r: Records):
+    claims, facts = logging_claims(r)
     audit = r.audit
-    trail = Source("Audit trail", reverse("audit:index"))
-    claims = [
-        Claim(
-            "Security events (sign-ins and failures, data changes, downloads, permission denials, errors) are written to a "
-            "tamper-evident audit trail with date, time and outcome; logs hold no PII.",
-            sources=(trail,),
-        )
-    ]
-    keep, policy = audit["retention_days"], audit["keep"]
-    claims.append(Claim(policy.audit_sentence(), gap=keep < 90, sources=(trail,)))
-    review, facts = obligation_claims(
-        r, "audit.log_review", "Logs are reviewed", "No log review is recorded yet.", Source("Log reviews", reverse("audit:reviews"))
-    )
-    claims += review
+    policy = audit["keep"]
     claims.append(
         Claim(
-            f"Alarms watch for: {'; '.join(rule.lower() for rule in audit['rules'])}.", sources=(Source("Alarms", reverse("audit:alarms")),)
+            f"This portal ({portal_name(r)}) writes its own security events to a tamper-evident audit trail. {policy.audit_sentence()}",
+            sources=(Source("Audit trail", reverse("audit:index")),),
         )
     )
-    if not audit["canaries"]:
-        canaries = Source("Canary records", reverse("audit:canaries"))
-        claims.append(
-            Claim("No canary record is marked to detect data found beyond its boundaries.", gap=True, sources=(canaries,), fix=canaries)
-        )
-    facts.update(
-        {
-            "log retention (days)": keep,
-            "audit events kept": policy.keeps,
-            "canary records": audit["canaries"],
-            "alarms (12 months)": audit["year"],
-        }
-    )
+    facts.update({"audit events kept": policy.keeps, "portal alarms (12 months)": audit["year"]})
     return claims, facts
 
 

@@ -2,7 +2,8 @@
 
 Forum answers still quote an old 8-character rule. This module does not read a document: it runs
 ``AUTH_PASSWORD_VALIDATORS`` against probe passwords, so the drafted answer says what a user
-would really be refused. No real password is involved; the probe user is made up.
+would really be refused. No real password is involved; the probe user is made up. Whether the
+rules meet DPP 1.4 is judged by the control register (``grc.controls.rules``) on the portal's row.
 """
 
 from __future__ import annotations
@@ -33,21 +34,6 @@ class PasswordRules:
     @property
     def all_classes(self) -> bool:
         return self.needs_upper and self.needs_lower and self.needs_digit and self.needs_special
-
-    def gaps(self) -> list[str]:
-        """What falls short of DPP 1.4, in words."""
-        gaps = []
-        if self.min_length is None or self.min_length < 12:
-            gaps.append(f"passwords of {self.min_length or 'any'} characters are accepted (DPP 1.4 needs at least 12)")
-        if not self.all_classes:
-            gaps.append("not every character class (upper, lower, digit, special) is required")
-        if not self.refuses_name:
-            gaps.append("passwords containing the user's name are accepted")
-        if not self.min_age_hours or self.min_age_hours < 24:
-            gaps.append("no minimum password age of 1 day")
-        if not self.max_age_days or self.max_age_days > 365:
-            gaps.append("passwords do not expire within 365 days")
-        return gaps
 
 
 def _refused(password: str, validators, user=None) -> bool:

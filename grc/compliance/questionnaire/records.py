@@ -91,7 +91,7 @@ class PolicyDoc:
 
 
 class Records:
-    """The facts of one moment. Every property is one query (or none) and cached."""
+    """The facts of one moment. Every property is one query (or none; the control register a few) and cached."""
 
     def __init__(self, now: datetime):
         self.now = now
@@ -298,14 +298,14 @@ class Records:
         )
         return counts
 
+    # --- the control register (DPP 1.1, 1.2, 1.4, 2, 2.3, 2.5, 2.6) ---------------------------------------
     @cached_property
-    def portal_users(self) -> dict[str, int]:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+    def controls(self):
+        """Every in-scope system's (and PII data store's) controls, with the verdicts the clause checks
+        return: ``grc.controls.selectors.register_facts``, loaded once per page."""
+        from grc.controls.selectors import register_facts
 
-        from grc.accounts.models import User
-
-        with_device = TOTPDevice.objects.filter(confirmed=True).values("user_id")
-        return User.objects.filter(is_active=True).aggregate(total=Count("id"), with_mfa=Count("id", filter=Q(pk__in=with_device)))
+        return register_facts(self.now)
 
     # --- the obligation engine ------------------------------------------------------------------------
     @cached_property

@@ -1,6 +1,8 @@
 """Drafts of the follow-up topics (why PII, sharing, storage, backups, RTO/RPO, passwords …).
 
-Same rules as ``drafts``: counts, dates, settings and inventory ids only; gaps marked red.
+Same rules as ``drafts``: counts, dates, settings and inventory ids only; gaps marked red. The
+purpose of PII (2), passwords, lockout and MFA (1.2, 1.4), secrets and test data (2.5) and
+monitoring (2.6) are told from the control register, per in-scope system or PII data store.
 """
 
 from __future__ import annotations
@@ -12,17 +14,27 @@ from django.urls import reverse
 from grc.compliance.questionnaire.base import Claim, Source, day, listed, plural, verb
 from grc.compliance.questionnaire.claims import (
     assets_link,
+    credential_claims,
     drafter,
     encryption_claims,
     findings_claims,
     ir_plan_claims,
-    obligation_claims,
     release_claims,
     scan_claims,
     tags,
     test_pii_claims,
 )
 from grc.compliance.questionnaire.records import Records
+from grc.compliance.questionnaire.register import (
+    account_mfa_claims,
+    distinct,
+    identity_claims,
+    lockout_claims,
+    logging_claims,
+    portal_name,
+    purpose_claims,
+    secrets_claims,
+)
 
 STORE_TYPE_LABELS = {
     "database": "database",
@@ -39,19 +51,18 @@ STORE_TYPE_LABELS = {
 def draft_pii_need(r: Records):
     pii = r.pii_stores
     rop = Source("Record of processing", reverse("assets:record_of_processing"))
-    claims = [
-        Claim(
-            "We use PII only for tax and merchant-fulfilled shipping tasks, on a must-have basis, and keep it no longer than those tasks need."
-        ),
+    claims, facts = purpose_claims(r)
+    claims.append(
         Claim(
             f"{plural(len(pii), 'data store')} {verb(len(pii), 'holds', 'hold')} PII; each one's fields and uses are listed in our record of processing.",
             sources=(rop,),
-        ),
-    ]
+        )
+    )
     incomplete = [s for s in pii if not s.rop_complete]
     if incomplete:
         claims.append(Claim(f"The record of processing is incomplete for {tags(incomplete)}.", gap=True, sources=(rop,), fix=rop))
-    return claims, {"PII stores": len(pii), "records of processing incomplete": len(incomplete)}
+    facts.update({"PII stores": len(pii), "records of processing incomplete": len(incomplete)})
+    return claims, facts
 
 
 @drafter("sharing")
@@ -64,7 +75,6 @@ def draft_sharing(r: Records):
             f"Who receives the data is recorded per data store: {len(pii) - len(missing)} of {plural(len(pii), 'PII data store')} state how their data is shared.",
             sources=(rop,),
         ),
-        Claim("We do not share Amazon Information beyond what the recorded purposes need, and never sell it."),
     ]
     if missing:
         claims.append(Claim(f"Sharing is not recorded for {tags(missing)}.", gap=True, sources=(rop,), fix=rop))
@@ -169,31 +179,32 @@ def draft_rto_rpo(r: Records):
 @drafter("monitoring_ir")
 def draft_monitoring_ir(r: Records):
     audit = r.audit
-    claims = [
-        Claim(
-            f"Security events go to a tamper-evident audit trail kept {audit['retention_days']} days; alarms fire on repeated failed sign-ins, "
-            "permission denials, unusual download volumes and access to canary records.",
-            sources=(Source("Alarms", reverse("audit:alarms")),),
-        )
-    ]
-    review, facts = obligation_claims(
-        r, "audit.log_review", "Logs are reviewed", "No log review is recorded yet.", Source("Log reviews", reverse("audit:reviews"))
-    )
-    claims += review
-    if audit["active"]:
-        claims.append(
-            Claim(
-                f"{plural(audit['active'], 'alarm')} {verb(audit['active'], 'is', 'are')} open for investigation.",
-                sources=(Source("Alarms", reverse("audit:alarms")),),
-            )
-        )
-    claims += ir_plan_claims(r, facts)
+    claims, facts = logging_claims(r, detail=False)
+    alarms = Source("Alarms", reverse("audit:alarms"))
     claims.append(
         Claim(
-            "Security Incidents are reported to Amazon (3p-security@amazon.com) within 24 hours of detection, on a clock the portal tracks."
+            f"This portal ({portal_name(r)}) keeps its own tamper-evident audit trail: {plural(audit['year'], 'alarm')} raised in the "
+            f"last 12 months, {audit['active']} open for investigation.",
+            sources=(alarms,),
         )
     )
-    facts["open alarms"] = audit["active"]
+    claims += ir_plan_claims(r, facts)
+    notified = r.kind("incidents.amazon_notification")
+    incidents = Source("Incidents", reverse("incidents:index"))
+    claims.append(
+        Claim(
+            "Security Incidents are reported to Amazon (3p-security@amazon.com) within 24 hours of detection, on a clock the portal tracks"
+            + (
+                f"; {plural(notified.overdue_count, 'notification')} {verb(notified.overdue_count, 'is', 'are')} overdue."
+                if notified.overdue_count
+                else "."
+            ),
+            gap=bool(notified.overdue_count),
+            sources=(incidents,),
+            fix=incidents if notified.overdue_count else None,
+        )
+    )
+    facts.update({"open alarms": audit["active"], "Amazon notifications overdue": notified.overdue_count})
     return claims, facts
 
 
@@ -224,29 +235,28 @@ def draft_passwords(r: Records):
     if rules.history:
         ages.append(f"no reuse of the last {rules.history}")
     source = Source("Password rules (DPP 1.4)", reverse("compliance:requirement", args=["1.4"]))
-    claims = [Claim(text, sources=(source,))]
-    if ages:
-        claims.append(Claim(f"Passwords have {', '.join(ages)}.", sources=(source,)))
-    for gap in rules.gaps():
-        claims.append(Claim(f"Gap: {gap}.", gap=True, sources=(source,)))
-    lockout = r.check("1.2", "Portal account lockout")
-    if lockout is not None:
-        claims.append(Claim(f"Lockout: {lockout.reason}.", gap=lockout.status == "not_met"))
-    claims.append(Claim("Every account also needs a second factor (TOTP)."))
-    facts = {
-        "minimum length": rules.min_length,
-        "maximum age (days)": rules.max_age_days,
-        "minimum age (hours)": rules.min_age_hours,
-        "character classes": len(classes),
-        "name refused": "yes" if rules.refuses_name else "no",
-    }
+    portal = f"This portal ({portal_name(r)}): {text[:1].lower()}{text[1:]}" + (f" Passwords have {', '.join(ages)}." if ages else "")
+    claims, facts = identity_claims(r)
+    lockout, lockout_facts = lockout_claims(r)
+    mfa, mfa_facts = account_mfa_claims(r)
+    claims = distinct(claims + lockout + mfa) + [Claim(portal, sources=(source,))]
+    facts.update(lockout_facts)
+    facts.update(mfa_facts)
+    facts.update(
+        {
+            "minimum length": rules.min_length,
+            "maximum age (days)": rules.max_age_days,
+            "minimum age (hours)": rules.min_age_hours,
+            "character classes": len(classes),
+            "name refused": "yes" if rules.refuses_name else "no",
+        }
+    )
     return claims, facts
 
 
 @drafter("pii_testing")
 def draft_pii_testing(r: Records):
-    facts: dict = {}
-    claims = [Claim("Test and production environments are separate; tests use made-up or masked data, never production PII.")]
+    claims, facts = secrets_claims(r, ("environments",))
     claims += test_pii_claims(r, facts)
     return claims, facts
 
@@ -254,29 +264,17 @@ def draft_pii_testing(r: Records):
 @drafter("credentials_code")
 def draft_credentials_code(r: Records):
     a = r.assets
-    src = assets_link("Credentials", kind="credential")
-    claims = [
-        Claim(
-            f"Secrets are not kept in code: {plural(a['credentials'], 'credential')} {verb(a['credentials'], 'is', 'are')} recorded in the inventory with where they are stored, "
-            f"{a['credentials_encrypted']} of them encrypted.",
-            sources=(src,),
-        )
-    ]
-    plain = a["credentials"] - a["credentials_encrypted"]
-    if plain:
-        claims.append(
-            Claim(f"{plural(plain, 'credential')} {verb(plain, 'is', 'are')} stored without encryption.", gap=True, sources=(src,), fix=src)
-        )
-    stale = a["credentials"] - a["credentials_rotated"]
-    if stale:
-        claims.append(
-            Claim.gap_at(
-                f"{plural(stale, 'credential')} {verb(stale, 'has', 'have')} not been rotated within the rotation period.",
-                src,
-            )
-        )
-    more, facts = release_claims(r)
-    facts.update({"credentials": a["credentials"], "credentials unencrypted": plain, "credentials not rotated": stale})
+    claims, facts = secrets_claims(r, ("store", "scanning"))
+    claims += credential_claims(r)
+    more, release_facts = release_claims(r)
+    facts.update(release_facts)
+    facts.update(
+        {
+            "credentials": a["credentials"],
+            "credentials unencrypted": a["credentials"] - a["credentials_encrypted"],
+            "credentials not rotated": a["credentials"] - a["credentials_rotated"],
+        }
+    )
     return claims + more, facts
 
 
