@@ -10,6 +10,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from access_reviews.scope import in_scope_systems
+from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
 
 DEPROVISION = "access_reviews.deprovision"
@@ -96,12 +97,13 @@ def check_training(now: datetime) -> CheckResult:
     open_obligations = Obligation.objects.filter(kind__in=[TRAINING_INITIAL, TRAINING_ANNUAL], completed_at__isnull=True)
     overdue = open_obligations.filter(due_at__lte=now).count()
     untrained = open_obligations.filter(kind=TRAINING_INITIAL).count()
+    first, refresher = effective_cadence(TRAINING_INITIAL).period, effective_cadence(TRAINING_ANNUAL).period
     reason = f"{total - untrained} of {total} people with system access have completed security training"
     if overdue:
         return CheckResult("not_met", f"{reason}; {_plural(overdue, 'training')} overdue", url)
     if untrained:
-        return CheckResult("at_risk", f"{reason}; {untrained} within their first 30 days", url)
-    return CheckResult("met", f"{reason}; yearly refresher on time", url)
+        return CheckResult("at_risk", f"{reason}; {untrained} within their first {first}", url)
+    return CheckResult("met", f"{reason}; refresher due every {refresher}, on time", url)
 
 
 def check_last_review(now: datetime) -> CheckResult:
@@ -110,34 +112,44 @@ def check_last_review(now: datetime) -> CheckResult:
     from grc.compliance.services import open_obligation
 
     url = reverse("access_reviews:campaign_list")
+    cadence = effective_cadence(QUARTERLY)
     last = Campaign.objects.filter(status=CampaignStatus.COMPLETE).order_by("-completed_at").first()
     obligation = open_obligation(QUARTERLY, None)
     in_progress = Campaign.objects.filter(status=CampaignStatus.OPEN).exists()
     suffix = "; a review is in progress" if in_progress else ""
     if last is None:
         status = "not_met" if obligation is None or obligation.due_at <= now else "at_risk"
-        return CheckResult(status, f"no access review completed yet; due every 3 months{suffix}", url)
+        return CheckResult(status, f"no access review completed yet; due every {cadence.period}{suffix}", url)
     days = (now - last.completed_at).days
-    reason = f"last access review completed {days} days ago; due every 3 months{suffix}"
-    if obligation is not None and obligation.due_at <= now:
+    reason = f"last access review completed {days} days ago; due every {cadence.period}{suffix}"
+    # the open obligation is the clock (re-dated when the period changes); without one, the period
+    # in force from the last completed review
+    due = obligation.due_at if obligation is not None else cadence.due_after(last.completed_at)
+    if due <= now:
         return CheckResult("not_met", reason, url)
-    if obligation is not None and obligation.status_at(now) == "due_soon":
+    if now >= due - cadence.warning:
         return CheckResult("at_risk", reason, url)
     return CheckResult("met", reason, url)
 
 
 def check_deprovisioning(now: datetime) -> CheckResult:
-    """1.2: access of terminated people (and revoked access) removed within 24 hours."""
+    """1.2: access of terminated people (and revoked access) removed within 24 hours (or the tighter period in force)."""
+    from django.db.models import Q
+
     from access_reviews.models import DeprovisionTask
 
     url = reverse("access_reviews:task_list")
+    period = effective_cadence(DEPROVISION).period
+    within = str(period)
     open_tasks = DeprovisionTask.objects.filter(closed_at__isnull=True)
-    overdue = open_tasks.filter(due_at__lte=now).count()
+    # A task keeps the due time set when it opened; a tighter period in force since counts too
+    # (the period is hours or days, never months: ``after(now) - now`` is its exact length).
+    overdue = open_tasks.filter(Q(due_at__lte=now) | Q(opened_at__lte=now - (period.after(now) - now))).count()
     pending = open_tasks.count()
     if overdue:
-        return CheckResult("not_met", f"{_plural(overdue, 'deprovisioning task')} overdue (24 hours after termination or revocation)", url)
+        return CheckResult("not_met", f"{_plural(overdue, 'deprovisioning task')} overdue ({within} after termination or revocation)", url)
     if pending:
-        return CheckResult("at_risk", f"{_plural(pending, 'deprovisioning task')} open, within 24 hours", url)
+        return CheckResult("at_risk", f"{_plural(pending, 'deprovisioning task')} open, within {within}", url)
     return CheckResult("met", "no deprovisioning task is open", url)
 
 

@@ -22,6 +22,7 @@ from assets.services.programme import (
     RETENTION_CHECK,
     SCAN,
 )
+from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
 
 
@@ -308,10 +309,14 @@ def check_inventory(now: datetime) -> CheckResult:
         for row in assets.filter(kind=AssetKind.REMOVABLE_MEDIA, holds_pii=True).values_list("encryption_algorithm", "encryption_key_bits")
         if encryption_shortfall(*row)
     ]
+    cadence = effective_cadence(ATTESTATION)
     last = InventoryAttestation.objects.filter(scope=AttestationScope.INVENTORY).aggregate(at=Max("attested_at"))["at"]
     attested = f"inventory last attested {(now - last).days} days ago" if last else "inventory not attested yet"
-    reason = f"{_plural(total, 'asset')}; {attested}; due every 3 months"
+    reason = f"{_plural(total, 'asset')}; {attested}; due every {cadence.period}"
     obligation = open_obligation(ATTESTATION, None)
+    # the open obligation is the clock (re-dated when the period changes); without one, the period
+    # in force from the last attestation
+    due = obligation.due_at if obligation is not None else cadence.due_after(last) if last else None
     problems = []
     if personal:
         problems.append(f"{_plural(personal, 'personal device')} with Information")
@@ -319,9 +324,9 @@ def check_inventory(now: datetime) -> CheckResult:
         problems.append(f"{len(media)} removable media with PII not encrypted to AES-128 / RSA-2048")
     if problems:
         return CheckResult("not_met", f"{reason}; " + "; ".join(problems), url)
-    if obligation is not None and obligation.due_at <= now:
+    if due is not None and due <= now:
         return CheckResult("not_met", reason, url)
-    if obligation is not None and obligation.status_at(now) == "due_soon":
+    if due is not None and now >= due - cadence.warning:
         return CheckResult("at_risk", reason, url)
     return CheckResult("met", reason, url)
 
@@ -346,8 +351,8 @@ def check_encryption_at_rest(now: datetime) -> CheckResult:
 
 
 def check_vulnerability_management(now: datetime) -> CheckResult:
-    """2.7: scans every 180 days, a pen test every 365 days, code scans before each release,
-    findings fixed on time, and backup/restore procedures for PII stores."""
+    """2.7: scans every 180 days, a pen test every 365 days (or the tighter periods in force), code
+    scans before each release, findings fixed on time, and backup/restore procedures for PII stores."""
     from assets.models import Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
 
     url = reverse("assets:vulnerabilities")
@@ -357,13 +362,13 @@ def check_vulnerability_management(now: datetime) -> CheckResult:
     if last_scan is None and last_test is None and not releases.exists() and not Finding.objects.exists():
         return CheckResult("not_tracked", "no vulnerability scans, penetration tests or release scans are recorded yet", url)
     failing, warning, parts = [], [], []
-    for label, moment, days in (("vulnerability scan", last_scan, 180), ("penetration test", last_test, 365)):
+    for label, moment, kind in (("vulnerability scan", last_scan, SCAN), ("penetration test", last_test, PENTEST)):
+        period = effective_cadence(kind).period
         if moment is None:
             failing.append(f"no {label} recorded")
             continue
-        age = (now - moment).days
-        parts.append(f"last {label} {age} days ago (every {days} days)")
-        if age > days:
+        parts.append(f"last {label} {(now - moment).days} days ago (every {period})")
+        if now > period.after(moment):
             failing.append(f"{label} overdue")
     unscanned = releases.filter(result=ScanResult.PENDING, release_date__lte=now).count()
     late = releases.exclude(result=ScanResult.PENDING).filter(scanned_at__gt=F("release_date")).count()

@@ -2,11 +2,12 @@
 
 The security lead records each review (period covered and a note) with ``log_review_record``; it
 completes the programme-wide obligation ``audit.log_review`` (``subject=None``), which is
-recurring, so the engine opens the next one due 14 days later.
+recurring, so the engine opens the next one due one period later: 14 days by the cadence table,
+or the tighter period the security lead set (``effective_cadence``; the check reads the same).
 
 The first obligation: opened without any data by ``log_review_obligation_ensure``, which the
 provider's ``resync`` and the daily ``purge_expired_events`` task call — so a fresh installation
-has the clock running within a day (anchored at that moment: the first review is due 14 days
+has the clock running within a day (anchored at that moment: the first review is due one period
 after the portal started tracking), and the demo seed gets it from ``grc/compliance/seed.py``.
 """
 
@@ -21,12 +22,15 @@ from django.urls import reverse
 
 from grc.audit.models import Alarm, AuditEvent, LogReview
 from grc.audit.services import record_change
+from grc.compliance.cadences import cadence_for, effective_cadence
 from grc.compliance.registry import CheckResult
 from grc.compliance.services import obligation_complete, obligation_open, open_obligation
-from grc.timefmt import span
+from grc.timefmt import span, time_left
 
 KIND = "audit.log_review"
-REVIEW_EVERY = timedelta(days=14)
+# The table's period as a span, for grc/audit/review_views.py until it reads ``effective_cadence``
+# too; the live check below uses the period in force.
+REVIEW_EVERY = timedelta(days=cadence_for(KIND).period.days)
 VERIFY_EVERY = timedelta(days=2)  # the daily task verifies; two days without one is a risk
 
 
@@ -105,15 +109,18 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 
 def check_log_review(now: datetime) -> CheckResult:
-    """DPP 2.6: logs reviewed at least every 14 days."""
+    """DPP 2.6: logs reviewed at least every 14 days (or the tighter period in force)."""
+    cadence = effective_cadence(KIND)
+    every = f"due every {cadence.period}"
     last = LogReview.objects.order_by("-reviewed_at").values_list("reviewed_at", flat=True).first()
     if last is None:
-        return CheckResult("not_met", "no log review is recorded yet; DPP 2.6 needs one every 14 days", reviews_url())
-    if now - last > REVIEW_EVERY:
-        return CheckResult("not_met", f"last log review recorded {_ago(last, now)}; due every 14 days", reviews_url())
-    if now - last > REVIEW_EVERY - timedelta(days=3):
-        return CheckResult("at_risk", f"last log review recorded {_ago(last, now)}; the next is due within 3 days", reviews_url())
-    return CheckResult("met", f"last log review recorded {_ago(last, now)}; due every 14 days", reviews_url())
+        return CheckResult("not_met", f"no log review is recorded yet; DPP 2.6 needs one every {cadence.period}", reviews_url())
+    due = cadence.due_after(last)
+    if now > due:
+        return CheckResult("not_met", f"last log review recorded {_ago(last, now)}; {every}", reviews_url())
+    if now > due - cadence.warning:
+        return CheckResult("at_risk", f"last log review recorded {_ago(last, now)}; {every}, the next {time_left(due, now)}", reviews_url())
+    return CheckResult("met", f"last log review recorded {_ago(last, now)}; {every}", reviews_url())
 
 
 def check_chain(now: datetime) -> CheckResult:

@@ -79,8 +79,10 @@ def group_by_local_day(obligations, zone: TzInfo) -> dict[date, list]:
 def build_feed(obligations, *, name: str, now: datetime, host: str, absolute) -> bytes:
     """An iCalendar (RFC 5545) document: one event per obligation at its due time.
 
-    Open obligations carry a one-day alarm; done ones are marked as such. ``absolute(path)``
-    turns a page path into a link. No free text beyond the obligation's title goes out.
+    Open obligations carry a one-day alarm; done ones are marked as such, and waived ones as
+    waived (never "done": a waiver is not a completion). ``absolute(path)`` turns a page path
+    into a link. No free text beyond the obligation's title goes out: a waiver's reason stays in
+    the portal (the link leads to it), since calendar apps copy feeds to third-party servers.
     """
     cal = Calendar()
     cal.add("prodid", "-//DPP compliance portal//obligations//EN")
@@ -92,17 +94,21 @@ def build_feed(obligations, *, name: str, now: datetime, host: str, absolute) ->
     for obligation in obligations:
         event = Event()
         done = obligation.completed_at is not None
+        waived = done and bool(obligation.waived_reason)
         event.add("uid", f"obligation-{obligation.pk}@{host}")
         event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", obligation.due_at.astimezone(UTC))
         event.add("dtend", obligation.due_at.astimezone(UTC) + timedelta(minutes=30))
-        prefix = "Done: " if done else "Due: "
+        prefix = "Waived: " if waived else "Done: " if done else "Due: "
         event.add("summary", f"{prefix}{obligation.title} (DPP {obligation.clause})")
         link = absolute(obligation.action_url())
         event.add("url", link)
+        closed = ""
+        if waived:
+            closed = f" Waived on {obligation.completed_at.astimezone(UTC):%d %b %Y %H:%M} UTC (no longer applies; not completed)."
         event.add(
             "description",
-            f"DPP clause {obligation.clause}: {obligation.title}. Due {obligation.due_at.astimezone(UTC):%d %b %Y %H:%M} UTC.\n{link}",
+            f"DPP clause {obligation.clause}: {obligation.title}. Due {obligation.due_at.astimezone(UTC):%d %b %Y %H:%M} UTC.{closed}\n{link}",
         )
         event.add("categories", ["DPP", obligation.kind.split(".")[0]])
         event.add("transp", "TRANSPARENT")

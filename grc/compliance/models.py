@@ -18,7 +18,20 @@ from grc.compliance.cadences import cadence_for
 from grc.compliance.status import Status, obligation_status
 
 
+def completed_q() -> Q:
+    """Closed by a real completion: the only rows that count as done (met or met late)."""
+    return Q(completed_at__isnull=False, waived_reason="")
+
+
+def waived_q() -> Q:
+    """Closed with a reason because it no longer applies: a waiver, never a completion."""
+    return Q(completed_at__isnull=False) & ~Q(waived_reason="")
+
+
 class Obligation(models.Model):
+    """One deadline. ``completed_at`` closes it; with a ``waived_reason`` the close is a waiver
+    (``Status.WAIVED``: who in ``completed_by``, when in ``completed_at``), not a completion."""
+
     kind = models.CharField(max_length=60, db_index=True)
     clause = models.CharField(max_length=10, db_index=True)
     title = models.CharField(max_length=200)
@@ -58,7 +71,13 @@ class Obligation(models.Model):
         return cadence_for(self.kind)
 
     def status_at(self, now: datetime) -> Status:
-        return obligation_status(due_at=self.due_at, completed_at=self.completed_at, warning=self.cadence.warning, now=now)
+        return obligation_status(
+            due_at=self.due_at,
+            completed_at=self.completed_at,
+            warning=self.cadence.warning,
+            now=now,
+            waived_reason=self.waived_reason,
+        )
 
     @property
     def status(self) -> Status:
@@ -67,6 +86,11 @@ class Obligation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.completed_at is None
+
+    @property
+    def is_waived(self) -> bool:
+        """Closed because it no longer applies (with the reason): not done."""
+        return self.completed_at is not None and bool(self.waived_reason)
 
     def action_url(self) -> str:
         """The page where it is done; the clause's catalogue page when the app gave none."""

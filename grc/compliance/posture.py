@@ -5,7 +5,9 @@ Pure functions over dataclasses, so the rules are tested without a database; the
 
 The rules (worst wins): an overdue obligation → ``not_met``; one due inside its warning window,
 or one completed late in the last ``RECENT_LATE_WINDOW`` → ``at_risk``; everything open and
-on time → ``met``; nothing recorded and no check registered → ``not_tracked``. A live check
+on time → ``met``; nothing recorded and no check registered → ``not_tracked``. Only real
+completions count as done: a kind whose only closed obligations were waived (they no longer
+apply) is ``not_tracked`` with that reason, never ``met``. A live check
 contributes its own status; a check that says ``not_tracked`` counts as nothing recorded.
 
 Two rules keep a wrong "met" out (DESIGN.md, "What a status means"): a finding that says a record
@@ -53,9 +55,12 @@ class KindSummary:
     open_count: int = 0
     overdue_count: int = 0
     next_due_at: datetime | None = None  # earliest due time of the open ones (the most overdue first)
-    last_completed_at: datetime | None = None
-    completed_count: int = 0
+    last_completed_at: datetime | None = None  # real completions only: a waiver is not one
+    completed_count: int = 0  # real completions (met or met late), waivers not counted
     late_recently: int = 0  # completed after their due time within RECENT_LATE_WINDOW
+    late_count: int = 0  # completed after their due time, at any time
+    waived_count: int = 0  # closed with a reason because they no longer apply
+    last_waived_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,16 +106,38 @@ def _cadence_words(cadence: Cadence) -> str:
     return f"due every {cadence.period}" if cadence.recurring else f"due within {cadence.period}"
 
 
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
 def kind_finding(summary: KindSummary, cadence: Cadence, now: datetime, *, url: str = "") -> Finding | None:
-    """The finding of one obligation kind, or None when nothing of that kind was ever recorded."""
-    if summary.open_count == 0 and summary.completed_count == 0:
+    """The finding of one obligation kind, or None when nothing of that kind was ever recorded.
+
+    ``cadence`` is the one in force (``effective_cadences()``), so the words name the period the
+    security lead set. Only real completions count as done: a kind whose only closed rows are
+    waivers, with nothing open, is "not yet recorded" and says so; a waiver never makes it met.
+    """
+    if summary.open_count == 0 and summary.completed_count == 0 and summary.waived_count == 0:
         return None
+    title = cadence.title
+    only_waived = summary.open_count == 0 and summary.completed_count == 0
+    waived = ""
+    if summary.waived_count:
+        waived = f"waived {_times(summary.waived_count)}"
+        if summary.last_waived_at is not None:
+            waived += f", {'' if summary.waived_count == 1 else 'the last '}{_ago(now - summary.last_waived_at)} ago"
+        if not summary.completed_count:
+            waived += " (no completion recorded)"
     context = []
     if summary.last_completed_at is not None:
         context.append(f"last completed {_ago(now - summary.last_completed_at)} ago")
+    if waived and not only_waived:
+        context.append(waived)
     if words := _cadence_words(cadence):
         context.append(words)
-    title = cadence.title
+    if only_waived:  # nothing done and nothing running: the waivers are all there is
+        reason = f"{title} {waived} ({'; '.join(context)})" if context else f"{title} {waived}"
+        return Finding(source="obligation", name=title, status=RequirementState.NOT_TRACKED, reason=reason, url=url)
     if summary.overdue_count:
         oldest = time_left(summary.next_due_at, now) if summary.next_due_at else "overdue"
         if summary.overdue_count == 1:
@@ -120,11 +147,13 @@ def kind_finding(summary: KindSummary, cadence: Cadence, now: datetime, *, url: 
     elif summary.open_count and summary.next_due_at is not None and now >= summary.next_due_at - cadence.warning:
         headline, status = f"{title} {time_left(summary.next_due_at, now)}", RequirementState.AT_RISK
     elif summary.late_recently:
-        times = "once" if summary.late_recently == 1 else f"{summary.late_recently} times"
-        headline = f"{title} completed late {times} in the last {RECENT_LATE_WINDOW.days} days"
+        headline = f"{title} completed late {_times(summary.late_recently)} in the last {RECENT_LATE_WINDOW.days} days"
         status = RequirementState.AT_RISK
     elif summary.open_count and summary.next_due_at is not None:
         headline, status = f"{title} next {time_left(summary.next_due_at, now)}", RequirementState.MET
+    elif summary.late_count:  # late, but longer ago than the window: met, and it says so
+        headline = f"{title} completed {_times(summary.completed_count)}, {summary.late_count} late (none in the last {RECENT_LATE_WINDOW.days} days)"
+        status = RequirementState.MET
     else:
         count = "once" if summary.completed_count == 1 else f"all {summary.completed_count}"
         headline, status = f"{title} completed on time ({count})", RequirementState.MET

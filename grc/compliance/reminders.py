@@ -12,6 +12,8 @@ How exactly-once works (STYLE habits 3 and 4):
   ``update()`` (row count 1 = this worker won) and retries. Users already emailed are listed in
   ``delivered_to`` and skipped, so a retry never doubles an email. A row left ``pending`` by a
   worker that died is retried once its lease has passed.
+* Only open obligations are reminded: one closed since, whether completed or waived (it no
+  longer applies), gets nothing more, and a retry still pending for it is cancelled.
 * ``sweep(now=...)`` only loops: open obligations with ``due_at <= now + the longest milestone``
   (the partial index ``obligation_open_due``), then due retries, then the daily digests.
 """

@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from grc.accounts.models import Role
 from grc.audit.selectors import latest_change_id, open_alarms
-from grc.compliance.cadences import CADENCES
-from grc.compliance.models import Obligation, Requirement
+from grc.compliance.cadences import CADENCES, Cadence, effective_cadences
+from grc.compliance.models import Obligation, Requirement, completed_q, waived_q
 from grc.compliance.posture import (
     RECENT_LATE_WINDOW,
     Finding,
@@ -53,7 +53,7 @@ def visibility_q(user) -> Q:
 
 
 def visible_obligations(user) -> QuerySet[Obligation]:
-    return Obligation.objects.filter(visibility_q(user)).select_related("owner")
+    return Obligation.objects.filter(visibility_q(user)).select_related("owner", "completed_by")
 
 
 def status_q(status: str, now: datetime) -> Q:
@@ -72,9 +72,11 @@ def status_q(status: str, now: datetime) -> Q:
     if status == Status.OPEN:
         return is_open & Q(due_at__gt=now) & ~due_soon
     if status == Status.MET:
-        return Q(completed_at__isnull=False, completed_at__lte=F("due_at"))
+        return completed_q() & Q(completed_at__lte=F("due_at"))
     if status == Status.MET_LATE:
-        return Q(completed_at__isnull=False, completed_at__gt=F("due_at"))
+        return completed_q() & Q(completed_at__gt=F("due_at"))
+    if status == Status.WAIVED:
+        return waived_q()
     raise ValueError(f"unknown obligation status {status!r}")
 
 
@@ -103,20 +105,28 @@ class RequirementRow:
 
 
 def kind_summaries(now: datetime, *, clause: str | None = None) -> dict[str, list[KindSummary]]:
-    """One aggregate query: per clause, what each obligation kind's records say."""
+    """One aggregate query: per clause, what each obligation kind's records say.
+
+    Completions and waivers are counted apart: ``last_completed_at``, ``completed_count`` and the
+    late counts read real completions only (``completed_q``); waivers are ``waived_count``.
+    """
     rows = Obligation.objects.all()
     if clause is not None:
         rows = rows.filter(clause=clause)
     is_open = Q(completed_at__isnull=True)
+    done, waived, late = completed_q(), waived_q(), Q(completed_at__gt=F("due_at"))
     aggregated = (
         rows.values("clause", "kind")
         .annotate(
             open_count=Count("id", filter=is_open),
             overdue_count=Count("id", filter=is_open & Q(due_at__lte=now)),
             next_due_at=Min("due_at", filter=is_open),
-            last_completed_at=Max("completed_at"),
-            completed_count=Count("id", filter=Q(completed_at__isnull=False)),
-            late_recently=Count("id", filter=Q(completed_at__gt=F("due_at"), completed_at__gte=now - RECENT_LATE_WINDOW)),
+            last_completed_at=Max("completed_at", filter=done),
+            completed_count=Count("id", filter=done),
+            late_recently=Count("id", filter=done & late & Q(completed_at__gte=now - RECENT_LATE_WINDOW)),
+            late_count=Count("id", filter=done & late),
+            waived_count=Count("id", filter=waived),
+            last_waived_at=Max("completed_at", filter=waived),
         )
         .order_by()
     )
@@ -141,10 +151,17 @@ def in_savepoint(check):
     return guarded
 
 
-def clause_status(clause: str, summaries: list[KindSummary], now: datetime) -> RequirementStatus:
+def clause_status(
+    clause: str, summaries: list[KindSummary], now: datetime, cadences: dict[str, Cadence] | None = None
+) -> RequirementStatus:
+    """The clause's live checks and obligation kinds combined. ``cadences`` are the ones in force
+    (``effective_cadences()``, read once per page by the callers), so every sentence names the
+    period the security lead set, not the table's."""
+    if cadences is None:
+        cadences = effective_cadences()
     findings: list[Finding] = [run_check(name, in_savepoint(check), now) for name, check in checks_for(clause)]
     for summary in sorted(summaries, key=lambda s: s.kind):
-        cadence = CADENCES.get(summary.kind)
+        cadence = cadences.get(summary.kind)
         if cadence is None:  # a kind removed from the table: its old rows no longer count
             continue
         finding = kind_finding(summary, cadence, now, url=calendar_url_for_kind(summary.kind))
@@ -164,10 +181,12 @@ def all_requirements() -> list[Requirement]:
 
 
 def requirement_statuses(now: datetime) -> list[RequirementRow]:
-    """Every clause with its computed status: two queries plus whatever the live checks need."""
+    """Every clause with its computed status: three queries (obligations, requirements, cadences in
+    force) plus whatever the live checks need."""
     summaries = kind_summaries(now)
+    cadences = effective_cadences()
     return [
-        RequirementRow(requirement, clause_status(requirement.clause, summaries.get(requirement.clause, []), now))
+        RequirementRow(requirement, clause_status(requirement.clause, summaries.get(requirement.clause, []), now, cadences))
         for requirement in all_requirements()
     ]
 
@@ -198,7 +217,8 @@ def requirement_row(clause: str, now: datetime) -> RequirementRow | None:
         requirement = next((r for r in all_requirements() if r.clause == clause), None)
     if requirement is None:
         return None
-    return RequirementRow(requirement, clause_status(clause, kind_summaries(now, clause=clause).get(clause, []), now))
+    summaries = kind_summaries(now, clause=clause).get(clause, [])
+    return RequirementRow(requirement, clause_status(clause, summaries, now, effective_cadences()))
 
 
 # --- the dashboard ---------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Obligation status as a pure function of the obligation's times and ``now`` (no database)."""
+"""Obligation status as a pure function of the obligation's times and ``now`` (no database).
+
+One meaning of done (DESIGN.md, "What a status means"): a closed obligation is ``met`` or
+``met_late`` only when it was really completed; one closed with a reason (``waived_reason``: it no
+longer applies) is ``waived``, never met. A waiver is a waiver, never a completion.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ from enum import StrEnum
 class Status(StrEnum):
     MET = "met"
     MET_LATE = "met_late"
+    WAIVED = "waived"  # closed because it no longer applies, with the reason: not a completion
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     OPEN = "open"
 
 
-def obligation_status(*, due_at: datetime, completed_at: datetime | None, warning: timedelta, now: datetime) -> Status:
+def obligation_status(
+    *, due_at: datetime, completed_at: datetime | None, warning: timedelta, now: datetime, waived_reason: str = ""
+) -> Status:
     if completed_at is not None:
+        if waived_reason:
+            return Status.WAIVED
         return Status.MET if completed_at <= due_at else Status.MET_LATE
     if now >= due_at:
         return Status.OVERDUE

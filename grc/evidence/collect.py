@@ -216,8 +216,11 @@ def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def on_time(done_at: datetime | None, due_at: datetime | None, now: datetime) -> Mark:
-    """``met`` / ``met late`` / ``overdue`` / ``open`` for a deadline, as a coloured mark."""
+def on_time(done_at: datetime | None, due_at: datetime | None, now: datetime, *, waived_reason: str = "") -> Mark:
+    """``met`` / ``met late`` / ``waived: <reason>`` / ``overdue`` / ``open`` for a deadline, as a
+    coloured mark. A deadline closed with a waiver reason (it no longer applies) is never "met"."""
+    if done_at is not None and waived_reason:
+        return Mark(f"waived: {waived_reason}", "waived")
     if due_at is None:
         return Mark("no deadline", "unknown")
     if done_at is not None:

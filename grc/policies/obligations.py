@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 
-from grc.compliance.cadences import cadence_for
+from grc.compliance.cadences import Period, cadence_for, effective_cadences
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.timefmt import span, time_left
 
@@ -104,17 +104,62 @@ class AcknowledgementProvider:
         return acknowledgements_sync(now=now)
 
 
+# --- the review clock in force ----------------------------------------------------------------------
+def overrides_in_force() -> dict[str, Period]:
+    """kind → the period the security lead set (``CadenceOverride``), for kinds whose table period
+    it replaced: one query, read once per check."""
+    return {
+        kind: cadence.period
+        for kind, cadence in effective_cadences().items()
+        if cadence.period is not None and cadence.period != cadence_for(kind).period
+    }
+
+
+def review_clock(document, overrides: dict[str, Period]) -> tuple[Period, datetime | None]:
+    """The review period in force for ``document`` and its next review's due time.
+
+    The type sets the period; a tighter period the security lead set for the type's review kind
+    caps it (as ``obligation_open`` caps the obligation's due time, which is then the one to read).
+    """
+    from grc.compliance.cadence_overrides import within
+    from grc.compliance.services import open_obligation
+
+    own = Period(months=document.type.review_period_months)
+    override = overrides.get(document.type.review_kind)
+    if override is None:
+        return own, document.review_due_at
+    due = document.review_due_at
+    obligation = open_obligation(document.type.review_kind, document)
+    if obligation is not None and (due is None or obligation.due_at < due):
+        due = obligation.due_at
+    return (override if within(override, own) else own), due
+
+
+def major_changes_due_by(moment: datetime, overrides: dict[str, Period]) -> Q:
+    """Major changes whose review is due by ``moment``: at their own due time, or sooner by the
+    period in force when the security lead tightened it (days or hours, never months)."""
+    due = Q(review_due_at__lte=moment)
+    override = overrides.get(MAJOR_CHANGE_KIND)
+    if override is not None:
+        due |= Q(changed_at__lte=moment - (override.after(moment) - moment))
+    return due
+
+
 def check_ir_plan(now: datetime) -> CheckResult:
-    """DPP 1.6: an approved IR plan with every required section, reviewed every 6 months and after major changes."""
+    """DPP 1.6: an approved IR plan with every required section, reviewed every 6 months (or the tighter period
+    in force) and after major changes."""
     from grc.policies.models import MajorChange
     from grc.policies.rules import review_state
     from grc.policies.selectors import ir_plan
     from grc.policies.services import version_missing_parts
 
     plan = ir_plan()
+    overrides = overrides_in_force()
     if plan is None or plan.current_version is None:
         url = plan.get_absolute_url() if plan else reverse("policies:index")
-        return CheckResult("not_met", "no approved incident response plan yet; DPP 1.6 requires one, reviewed every 6 months", url)
+        kind = plan.type.review_kind if plan else PERIODIC_KINDS[0]
+        every = overrides.get(kind) or cadence_for(kind).period
+        return CheckResult("not_met", f"no approved incident response plan yet; DPP 1.6 requires one, reviewed every {every}", url)
     url = plan.get_absolute_url()
     version = plan.current_version
     missing = version_missing_parts(version)
@@ -124,10 +169,11 @@ def check_ir_plan(now: datetime) -> CheckResult:
     since = (
         f"last reviewed {span(now - reviewed)} ago" if reviewed else f"approved {span(now - version.approved_at)} ago, not reviewed since"
     )
-    reason = f"IR plan version {version.number} in force; {since}; due every {plan.type.review_period_months} months"
-    state = review_state(due_at=plan.review_due_at, warning=cadence_for(plan.type.review_kind).warning, now=now)
+    period, due = review_clock(plan, overrides)
+    reason = f"IR plan version {version.number} in force; {since}; due every {period}"
+    state = review_state(due_at=due, warning=cadence_for(plan.type.review_kind).warning, now=now)
     changes = MajorChange.objects.filter(document=plan, review__isnull=True)
-    overdue_changes = changes.filter(review_due_at__lte=now).count()
+    overdue_changes = changes.filter(major_changes_due_by(now, overrides)).count()
     open_changes = changes.count()
     if open_changes:
         reason += f"; {open_changes} major change{'s' if open_changes != 1 else ''} awaiting review"
@@ -135,7 +181,7 @@ def check_ir_plan(now: datetime) -> CheckResult:
         if overdue_changes:
             reason += f" ({overdue_changes} overdue)"
         return CheckResult("not_met", reason, url)
-    soon_changes = changes.filter(review_due_at__lte=now + cadence_for(MAJOR_CHANGE_KIND).warning).count()
+    soon_changes = changes.filter(major_changes_due_by(now + cadence_for(MAJOR_CHANGE_KIND).warning, overrides)).count()
     if state == "due_soon" or soon_changes:
         return CheckResult("at_risk", reason, url)
     return CheckResult("met", reason, url)
@@ -165,6 +211,7 @@ def check_document(code: str, now: datetime) -> CheckResult:
         return CheckResult(status, f"no approved {name[0].lower() + name[1:]} yet", url)
     url = document.get_absolute_url()
     version = document.current_version
+    overrides = overrides_in_force()
     missing = version_missing_parts(version)
     if missing:
         return CheckResult("not_met", f"the {name.lower()} in force (version {version.number}) lacks: {', '.join(missing).lower()}", url)
@@ -172,11 +219,12 @@ def check_document(code: str, now: datetime) -> CheckResult:
     since = (
         f"last reviewed {span(now - reviewed)} ago" if reviewed else f"approved {span(now - version.approved_at)} ago, not reviewed since"
     )
-    reason = f"{name} version {version.number} in force; {since}; due every {document.type.review_period_months} months"
-    state = review_state(due_at=document.review_due_at, warning=cadence_for(document.type.review_kind).warning, now=now)
+    period, due = review_clock(document, overrides)
+    reason = f"{name} version {version.number} in force; {since}; due every {period}"
+    state = review_state(due_at=due, warning=cadence_for(document.type.review_kind).warning, now=now)
     worst = "not_met" if state == "overdue" else "at_risk" if state == "due_soon" else "met"
     if state in ("overdue", "due_soon"):
-        reason += f"; the review is {time_left(document.review_due_at, now)}"
+        reason += f"; the review is {time_left(due, now)}"
     if version.requires_acknowledgement:
         counts = acknowledgement_counts(
             Acknowledgement.objects.filter(version=version).values_list("acknowledged_at", "waived_at", "due_at"), now
@@ -187,13 +235,13 @@ def check_document(code: str, now: datetime) -> CheckResult:
             worst = "not_met" if worst == "not_met" else "at_risk"
     if document.type.reviews_after_major_change:
         changes = MajorChange.objects.filter(document=document, review__isnull=True)
-        open_changes, overdue_changes = changes.count(), changes.filter(review_due_at__lte=now).count()
+        open_changes, overdue_changes = changes.count(), changes.filter(major_changes_due_by(now, overrides)).count()
         if open_changes:
             reason += f"; {_plural(open_changes, 'major change')} awaiting review"
         if overdue_changes:
             reason += f" ({overdue_changes} overdue)"
             worst = "not_met"
-        elif worst == "met" and changes.filter(review_due_at__lte=now + cadence_for(MAJOR_CHANGE_KIND).warning).exists():
+        elif worst == "met" and changes.filter(major_changes_due_by(now + cadence_for(MAJOR_CHANGE_KIND).warning, overrides)).exists():
             worst = "at_risk"
     return CheckResult(worst, reason, url)
 

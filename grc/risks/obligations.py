@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.risks.services.register import ACCEPTANCE_REVISIT, ANNUAL_REVIEW, TREATMENT_ACTION
 
@@ -106,11 +107,12 @@ def check_risk_register(now: datetime) -> CheckResult:
     from grc.timefmt import span
 
     url = reverse("risks:index")
+    every = effective_cadence(ANNUAL_REVIEW).period  # the period in force (the security lead may tighten it)
     if not Risk.objects.exists():
         return CheckResult(
             "not_met",
             "no risk assessment recorded yet: DPP 1.6 asks for threats, vulnerabilities, likelihood and impact of known risks, "
-            "reviewed by senior management every 12 months",
+            f"reviewed by senior management every {every}",
             url,
         )
     appetite = rules.appetite_from_settings()
@@ -123,7 +125,7 @@ def check_risk_register(now: datetime) -> CheckResult:
         Risk.objects.filter(last_reviewed_at__isnull=False).order_by("-last_reviewed_at").values_list("last_reviewed_at", flat=True).first()
     )
     reviewed = f"last senior-management review {span(now - last)} ago" if last else "not yet reviewed by senior management"
-    summary = f"{_plural(open_count, 'open risk')}, {above} above the appetite score {appetite}; {reviewed}"
+    summary = f"{_plural(open_count, 'open risk')}, {above} above the appetite score {appetite}; {reviewed}, due every {every}"
     if untreated:
         return CheckResult(
             "not_met",

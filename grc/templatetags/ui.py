@@ -26,6 +26,7 @@ BADGE_COLOURS = {
     "kept": "success",
     "pass": "success",
     "met_late": "warning",
+    "waived": "dark",  # closed because it no longer applies: neither met (green) nor met late (amber)
     "due_soon": "warning",
     "at_risk": "warning",
     "investigating": "warning",
@@ -61,14 +62,17 @@ def status_badge(status, label: str | None = None):
 
 
 @register.simple_tag
-def countdown(due_at, done_at=None, now=None):
+def countdown(due_at, done_at=None, now=None, waived=""):
     """A "due in / overdue by" label that the page keeps live (static/js/portal.js).
 
-    Once the thing is done the label freezes and says whether it was on time.
+    Once the thing is done the label freezes and says whether it was on time; one closed with a
+    waiver reason (``waived=o.waived_reason``) says "waived", never "met".
     """
     if due_at is None:
         return ""
     now = now or timezone.now()
+    if done_at is not None and waived:
+        return format_html('<span class="countdown countdown-done text-body-secondary" title="{}">waived</span>', waived)
     if done_at is not None:
         late = done_at > due_at
         text = f"met {'late by ' + time_left(due_at, done_at).removeprefix('overdue by ') if late else 'on time'}"

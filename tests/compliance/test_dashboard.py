@@ -176,10 +176,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries_whatever_the_number_of_obl
 
 def test_the_engine_s_own_dashboard_queries_stay_under_a_pinned_budget(lead_client, lead, bare_registry, django_assert_max_num_queries):
     """Without the apps' live checks (each runs its own fixed queries): session, user, device,
-    one aggregate of every kind, requirements, counts, three lists, alarms, session save (3)."""
+    one aggregate of every kind, requirements, the cadences in force, counts, three lists, alarms,
+    session save (3)."""
     lead_client.get(URL)
     for size in (5, 200):
         Obligation.objects.filter(subject_type="tests.bulk").delete()
         fill(size, lead, timezone.now())
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             lead_client.get(URL)

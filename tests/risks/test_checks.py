@@ -36,7 +36,7 @@ def test_a_treated_register_is_met_and_says_so_in_counts(make_risk, lead):
     assert result.status == "met"
     assert (
         result.reason
-        == "every risk above the appetite has a treatment plan; 2 open risks, 1 above the appetite score 12; not yet reviewed by senior management"
+        == "every risk above the appetite has a treatment plan; 2 open risks, 1 above the appetite score 12; not yet reviewed by senior management, due every 12 months"
     )
 
 

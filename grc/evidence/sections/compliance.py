@@ -1,9 +1,9 @@
 """The obligation clock's record of each clause in the period (``grc.compliance``, read-only).
 
 For every clause: each deadline that fell due or was met in the period, whether it was met on
-time, late, or is overdue — counts per kind in the PDF, every obligation in a CSV. The readiness
-checklist and the history of cadence changes come from ``grc.compliance.readiness`` (issue 14)
-when that module exists.
+time, late, waived (with the reason: a waiver is never counted as met) or is overdue — counts per
+kind in the PDF, every obligation in a CSV. The readiness checklist and the history of cadence
+changes come from ``grc.compliance.readiness`` (issue 14) when that module exists.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def obligation_evidence(ctx: PackContext) -> Evidence:
     for obligation in obligations_in_period(ctx, clause).only(
         "kind", "title", "subject_type", "subject_id", "anchor_at", "due_at", "completed_at", "waived_reason"
     ):
-        result = Mark("waived", "closed") if obligation.waived_reason else on_time(obligation.completed_at, obligation.due_at, ctx.now)
+        result = on_time(obligation.completed_at, obligation.due_at, ctx.now, waived_reason=obligation.waived_reason)
         cadence = CADENCES.get(obligation.kind)
         kind = cadence.title if cadence else obligation.kind
         results[result.status] += 1
@@ -56,7 +56,7 @@ def obligation_evidence(ctx: PackContext) -> Evidence:
     summary = ctx.table(
         title="Deadlines by kind",
         columns=("Kind", "Met on time", "Met late", "Overdue", "Still open", "Waived"),
-        rows=[[kind, c["met"], c["met_late"], c["not_met"], c["open"], c["closed"]] for kind, c in sorted(per_kind.items())],
+        rows=[[kind, c["met"], c["met_late"], c["not_met"], c["open"], c["waived"]] for kind, c in sorted(per_kind.items())],
     )
     missed = [[row[1], row[2], row[4], row[5], row[6]] for row in rows if row[6].status in ("met_late", "not_met")]
     detail = ctx.table(
@@ -78,6 +78,7 @@ def obligation_evidence(ctx: PackContext) -> Evidence:
         ("Met on time", Mark(str(results["met"]), "met")),
         ("Met late", Mark(str(results["met_late"]), "met_late" if results["met_late"] else "met")),
         ("Overdue now", Mark(str(results["not_met"]), "not_met" if results["not_met"] else "met")),
+        ("Waived (no longer applies; not counted as met)", Mark(str(results["waived"]), "waived")),
     ]
     if everything.attachment:
         facts.append(("Every deadline", f"{everything.attachment} ({len(rows)} rows)"))
