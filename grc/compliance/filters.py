@@ -26,6 +26,7 @@ STATUS_LABELS = {
     Status.OPEN: "Open",
     Status.MET: "Met",
     Status.MET_LATE: "Met late",
+    Status.WAIVED: "Waived",
 }
 
 

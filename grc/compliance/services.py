@@ -108,7 +108,10 @@ def obligation_complete(
 
 
 def obligation_waive(*, kind: str, subject, when: datetime, reason: str, by=None) -> Obligation | None:
-    """Close an obligation that no longer applies, keeping the reason (shown as met, with the reason)."""
+    """Close an obligation that no longer applies, keeping the reason: shown as *waived* everywhere,
+    never counted as a completion (``Status.WAIVED``). A waiver always carries a reason (the
+    empty one would read as a completion, since the reason is what marks a waiver)."""
+    reason = (reason or "").strip() or "no longer applies"
     return obligation_complete(kind=kind, subject=subject, completed_at=when, completed_by=by, waived_reason=reason, open_next=False)
 
 
