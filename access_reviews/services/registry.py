@@ -157,6 +157,27 @@ def system_update(*, system: System, data: dict[str, Any], by, now: datetime, re
     return changed
 
 
+PORTAL_SYSTEM_NAME = "DPP compliance portal"  # as migration 0004 names it (a migration keeps its own copy)
+
+
+@transaction.atomic
+def portal_system_ensure(*, by=None) -> System:
+    """The portal's own System row, created as migration 0004 does if it is missing (a flushed test database).
+
+    One in-scope system among the others (``holds_amazon_information``), outside the access reviews
+    (``in_scope=False``): its accounts are the portal's users. Idempotent.
+    """
+    existing = System.objects.filter(is_portal=True).first()
+    if existing is not None:
+        return existing
+    taken = System.objects.filter(name=PORTAL_SYSTEM_NAME).exists()
+    name = f"{PORTAL_SYSTEM_NAME} (this portal)" if taken else PORTAL_SYSTEM_NAME
+    system = System.objects.create(name=name, is_portal=True, holds_amazon_information=True, in_scope=False, description="")
+    fields = ["name", "is_portal", "holds_amazon_information", "in_scope"]
+    record_change("created", system, actor=by, system_actor="" if by else "access_reviews.portal_system_ensure", changed_fields=fields)
+    return system
+
+
 def facts_for(account: Account) -> AccountFacts:
     """The facts the flag rules need, from an account with its person and request loaded."""
     person = account.person if account.person_id else None
