@@ -44,6 +44,13 @@ AREAS: dict[str, Area] = {
             READERS,
             SECURITY_LEAD,
         ),
+        Area(
+            "controls",
+            "Control register",
+            "the controls each in-scope system enforces and the purpose of each PII data store (DPP 1.1, 1.2, 1.4, 2, 2.3, 2.5, 2.6)",
+            READERS,
+            SECURITY_LEAD,
+        ),
         Area("incidents", "Incidents", "security incidents; report one (DPP 1.6)", EVERYONE, WORKFORCE),
         Area("risks", "Risks", "the risk register (DPP 1.6)", READERS),
         Area("compliance", "Obligations and DPP status", "deadlines and the status of each DPP clause", EVERYONE),

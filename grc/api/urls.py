@@ -8,6 +8,7 @@ from grc.api.areas.access import AccountViewSet, SystemViewSet
 from grc.api.areas.assets import AssetViewSet, DataStoreViewSet
 from grc.api.areas.audit import AuditEventViewSet
 from grc.api.areas.compliance import DppStatusView, ObligationViewSet
+from grc.api.areas.controls import ControlEntryViewSet
 from grc.api.areas.incidents import IncidentViewSet
 from grc.api.areas.people import PersonViewSet
 from grc.api.areas.risks import RiskViewSet
@@ -25,6 +26,7 @@ router.register("findings", FindingViewSet, basename="finding")
 router.register("release-scans", ReleaseScanViewSet, basename="release-scan")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("risks", RiskViewSet, basename="risk")
+router.register("controls", ControlEntryViewSet, basename="control")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 

@@ -104,6 +104,21 @@ def made(key: str) -> Callable[[Any], Any]:
     return find
 
 
+def control_entry_with_evidence_file(portal) -> int:
+    """A control entry with an evidence file (the demo's entries link their evidence): one gets a file on first use."""
+    from django.core.files.base import ContentFile
+
+    from grc.controls.models import ControlEntry
+
+    entry = ControlEntry.objects.exclude(evidence_file="").order_by("pk").first()
+    if entry is None:
+        entry = ControlEntry.objects.order_by("pk").first()
+        if entry is None:
+            raise LookupError("no controls.ControlEntry row in the seeded portal")
+        entry.evidence_file.save("evidence.txt", ContentFile(b"firewall rules export\n"), save=True)
+    return entry.pk
+
+
 @dataclass(frozen=True)
 class Rule:
     get: frozenset | str
@@ -165,10 +180,17 @@ MATRIX: dict[str, Rule] = {
     "api:dpp-status": API(EVERYONE, NO, gate=NOBODY),  # a read-only area
     "api:obligation-detail": API(EVERYONE, NO, gate=NOBODY, pk=obj("compliance.Obligation", owner=AsUser("staff"))),  # a read-only area
     "api:obligation-list": API(EVERYONE, NO, gate=NOBODY),  # a read-only area
+    "api:control-bulk": API(NO, LEAD, gate=READERS),  # the infrastructure-as-code feed of the control register
+    "api:control-detail": API(READERS, NO, gate=LEAD, pk=obj("controls.ControlEntry")),  # DELETE (the lead) is tested in tests/api
+    "api:control-list": API(READERS, LEAD),  # POST records an entry (the security lead)
+    "api:control-status": API(READERS, NO, gate=LEAD),  # each clause's verdicts, computed now
     "api:risk-detail": API(READERS, NO, gate=NOBODY, pk=obj("risks.Risk")),  # a read-only area
     "api:risk-list": API(READERS, NO, gate=NOBODY),  # a read-only area
     "api:incident-detail": API(EVERYONE, NO, gate=WORKFORCE, pk=made("incident")),
     "api:incident-list": API(EVERYONE, WORKFORCE),
+    "api:incident-detection": API(
+        NO, LEAD_OR_MANAGER, gate=EVERYONE, pk=made("incident")
+    ),  # correct the detection time: the owner (here the manager) or the lead; the reporter gets 403
     "api:release-scan-result": API(NO, LEAD, gate=READERS, pk=obj("assets.ReleaseScan")),
     "api:release-scan-detail": API(READERS, NO, gate=LEAD, pk=obj("assets.ReleaseScan")),
     "api:release-scan-list": API(READERS, LEAD),
@@ -377,6 +399,16 @@ MATRIX: dict[str, Rule] = {
     "confidentiality:create": R(LEAD, person_pk=obj("access_reviews.Person")),
     "confidentiality:document": R(LEAD_OR_AUDITOR, pk=obj("access_reviews.ConfidentialityAgreement")),
     "confidentiality:overview": R(READERS),
+    "controls:delete": R(LEAD, pk=obj("controls.ControlEntry")),  # GET asks to confirm, POST removes
+    "controls:edit": R(LEAD, pk=obj("controls.ControlEntry")),
+    "controls:entry": R(READERS, NO, pk=obj("controls.ControlEntry")),
+    "controls:evidence": R(READERS, NO, pk=control_entry_with_evidence_file),
+    "controls:import": R(LEAD),  # GET the upload form, POST a file to preview
+    "controls:import_apply": R(NO, LEAD),
+    "controls:import_template": R(LEAD, NO),
+    "controls:index": R(READERS, NO),
+    "controls:reattest": R(NO, LEAD, pk=obj("controls.ControlEntry")),
+    "controls:record": R(LEAD),  # without ?system=…&area=… it sends the lead back to the register
     "dsar:answer": R(LEAD_OR_MANAGER, pk=obj("assets.DataSubjectRequest", handler=AsUser("manager"))),
     "dsar:change": R(LEAD_OR_MANAGER, pk=obj("assets.DataSubjectRequest", handler=AsUser("manager"))),
     "dsar:extend": R(LEAD_OR_MANAGER, pk=obj("assets.DataSubjectRequest", handler=AsUser("manager"))),
@@ -425,6 +457,9 @@ MATRIX: dict[str, Rule] = {
     ),  # the owner or the lead
     "incidents:custody_export": R(READERS, gate=EVERYONE, pk=made("incident")),  # not for a reporter who is not the owner
     "incidents:detail": R(EVERYONE, pk=made("incident")),
+    "incidents:detection": R(
+        LEAD_OR_MANAGER, gate=WORKFORCE, pk=made("incident")
+    ),  # correcting the detection time: the owner (here the manager) or the lead; the reporter only reads
     "incidents:edit": R(
         LEAD_OR_MANAGER, gate=WORKFORCE, pk=made("incident")
     ),  # the owner (here the manager) or the lead; the reporter only reads
