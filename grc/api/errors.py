@@ -40,6 +40,12 @@ class BodyTooLarge(exceptions.APIException):
     default_code = "body_too_large"
 
 
+def printable(text: Any) -> str:
+    """Text that JSON can carry: a lone surrogate sent in the body and echoed in a reason
+    ("'\\ud800' is not a valid choice") is escaped instead of breaking the renderer (a 500)."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def flatten(detail: Any, path: str = "") -> list[dict[str, str | None]]:
     """[{field, reason}] from DRF's nested error detail (dicts by field, lists by index)."""
     if isinstance(detail, dict):
@@ -51,13 +57,13 @@ def flatten(detail: Any, path: str = "") -> list[dict[str, str | None]]:
         return items
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
-            return [{"field": path or None, "reason": str(item)} for item in detail]
+            return [{"field": printable(path) or None, "reason": printable(item)} for item in detail]
         items = []
         for index, item in enumerate(detail):
             if item:  # an empty dict/list: that list item had no error
                 items += flatten(item, f"{path}.{index}" if path else str(index))
         return items
-    return [{"field": path or None, "reason": str(detail)}]
+    return [{"field": printable(path) or None, "reason": printable(detail)}]
 
 
 def error_body(status_code: int, detail: str, errors: list[dict[str, str | None]] | None = None, **extra) -> dict[str, Any]:

@@ -321,3 +321,9 @@ def test_the_status_gives_each_clause_and_subjects_verdict(lead_api, order_db, o
     assert network["Order DB"]["status"] == "not_tracked" and network["Order DB"]["missing"] == "no network protection recorded"
     purpose = clauses["2"]["subjects"]
     assert [subject["subject"] for subject in purpose] == [{"type": "data_store", "id": orders_store.pk, "name": "DS-0001"}]
+
+
+def test_a_lone_surrogate_echoed_in_an_error_is_a_json_400_not_a_500(lead_api, order_db):
+    response = lead_api.post("/api/v1/controls/", {"area": "\ud800", "system": order_db.name, "values": {}})
+    assert response.status_code == 400
+    assert "ud800" in response.content.decode()
