@@ -123,7 +123,9 @@ def system_list(request):
     )
     table = table_page(request, queryset, sorts={"name": "name", "imported": "last_import_at", "scope": "in_scope"}, default_sort="name")
     only_portal = not System.objects.filter(is_portal=False).exists()  # the portal's own row is always there (migration)
-    return render(request, "access_reviews/system_list.html", {"table": table, "can_edit": is_lead(request.user), "only_portal": only_portal})
+    return render(
+        request, "access_reviews/system_list.html", {"table": table, "can_edit": is_lead(request.user), "only_portal": only_portal}
+    )
 
 
 @role_required(*READERS)

@@ -20,7 +20,10 @@ def test_the_portal_checks_are_registered_for_their_clauses_and_marked_as_the_po
 
 def test_lockout_mfa_passwords_and_retention_are_the_portal_row_of_the_control_register_not_clause_checks():
     registered = {name for clause in ("1.2", "1.4", "2.6") for name, _ in checks_for(clause)}
-    assert not {"Portal account lockout", "Portal MFA enforced for all accounts", "Portal password rules", "Portal audit log retention"} & registered
+    assert (
+        not {"Portal account lockout", "Portal MFA enforced for all accounts", "Portal password rules", "Portal audit log retention"}
+        & registered
+    )
 
 
 def test_mfa_is_enforced_by_the_middleware_and_a_missing_middleware_is_not_met(settings):

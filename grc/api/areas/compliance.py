@@ -21,7 +21,9 @@ from grc.compliance.posture import RequirementState
 
 class ObligationSerializer(ApiModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    status = serializers.SerializerMethodField(help_text="open, due_soon, overdue, met, met_late or waived (closed because it no longer applies; never counted as met)")
+    status = serializers.SerializerMethodField(
+        help_text="open, due_soon, overdue, met, met_late or waived (closed because it no longer applies; never counted as met)"
+    )
 
     class Meta:
         model = Obligation
