@@ -23,6 +23,7 @@ class Claim:
     gap: bool = False
     sources: tuple[Source, ...] = ()
     fix: Source | None = None  # where the gap is fixed
+    cadence: str = ""  # the period of the recurring obligation the sentence is about ("" when none)
 
     @classmethod
     def gap_at(cls, text: str, source: Source) -> Claim:
@@ -76,6 +77,11 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 def verb(count: int, singular: str, plural_form: str) -> str:
     """The verb that agrees with ``count``: verb(1, "holds", "hold") → "holds"."""
     return singular if count == 1 else plural_form
+
+
+def all_of(count: int) -> str:
+    """ "All" before a count of several, "The" before a single one: "All 3 stores are" / "The 1 store is"."""
+    return "The" if count == 1 else "All"
 
 
 def listed(tags: list[str], total: int | None = None, limit: int = 5) -> str:

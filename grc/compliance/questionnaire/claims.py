@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
-from grc.compliance.questionnaire.base import Claim, Source, day, listed, plural, verb
+from grc.compliance.questionnaire.base import Claim, Source, all_of, day, listed, plural, verb
 from grc.compliance.questionnaire.records import Records
 from grc.timefmt import time_left
 
@@ -38,6 +38,11 @@ def calendar_link(kind: str, label: str) -> Source:
     return Source(label, f"{reverse('compliance:calendar_list')}?kind={kind}")
 
 
+def check_source(clause: str, finding) -> Source:
+    """A claim read from one of the portal's own live checks: the check's link, else its DPP clause page."""
+    return Source(f"DPP {clause}: {finding.name}", finding.url or reverse("compliance:requirement", args=[clause]))
+
+
 def tags(stores) -> str:
     return listed([store.tag for store in stores])
 
@@ -49,10 +54,10 @@ def obligation_claims(r: Records, kind: str, done: str, missing: str, source: So
     facts = {f"{done}: last done": day(summary.last_completed_at), f"{done}: overdue": summary.overdue_count}
     if summary.overdue_count:
         when = time_left(summary.next_due_at, r.now) if summary.next_due_at else "overdue"
-        return [Claim(f"{done} is {when} (due every {period}).", gap=True, sources=(source,), fix=source)], facts
+        return [Claim(f"{done} is {when} (due every {period}).", gap=True, sources=(source,), fix=source, cadence=str(period))], facts
     if summary.last_completed_at is None:
-        return [Claim(missing, gap=True, sources=(source,), fix=source)], facts
-    return [Claim(f"{done} every {period}; the last on {day(summary.last_completed_at)}.", sources=(source,))], facts
+        return [Claim(missing, gap=True, sources=(source,), fix=source, cadence=str(period))], facts
+    return [Claim(f"{done} every {period}; the last on {day(summary.last_completed_at)}.", sources=(source,), cadence=str(period))], facts
 
 
 def device_claims(r: Records) -> list[Claim]:
@@ -64,9 +69,9 @@ def device_claims(r: Records) -> list[Claim]:
     unprotected = a["devices"] - a["devices_protected"]
     return [
         Claim(
-            f"All {plural(a['devices'], 'end-user device')} in the inventory run up-to-date anti-malware."
+            f"{all_of(a['devices'])} {plural(a['devices'], 'end-user device')} in the inventory {verb(a['devices'], 'runs', 'run')} up-to-date anti-malware."
             if not unprotected
-            else f"{plural(unprotected, 'end-user device')} of {a['devices']} lack up-to-date anti-malware.",
+            else f"{plural(unprotected, 'end-user device')} of {a['devices']} {verb(unprotected, 'lacks', 'lack')} up-to-date anti-malware.",
             gap=bool(unprotected),
             sources=(devices,),
             fix=devices if unprotected else None,
@@ -84,7 +89,7 @@ def amazon_key_claims(r: Records) -> list[Claim]:
     holders = a["amazon_keys"] - a["amazon_keys_holders"]
     text = f"The {plural(a['amazon_keys'], 'Amazon API credential')} {verb(a['amazon_keys'], 'is', 'are')} stored encrypted and only named people and services can reach them."
     if weak or holders:
-        text = f"Of {plural(a['amazon_keys'], 'Amazon API credential')}, {weak} are stored without encryption and {holders} have no record of who can reach them."
+        text = f"Of {plural(a['amazon_keys'], 'Amazon API credential')}, {weak} {verb(weak, 'is', 'are')} stored without encryption and {holders} {verb(holders, 'has', 'have')} no record of who can reach {verb(holders, 'it', 'them')}."
     return [Claim(text, gap=bool(weak or holders), sources=(keys,), fix=keys if weak or holders else None)]
 
 
@@ -129,7 +134,7 @@ def ir_plan_claims(r: Records, facts: dict) -> list[Claim]:
     text = f"Our incident response plan (version {plan.version}) was last reviewed on {day(reviewed)} and is reviewed every {period} and after major changes."
     if overdue:
         text = f"Our incident response plan (version {plan.version}) is overdue for review (last reviewed on {day(reviewed)})."
-    return [Claim(text, gap=overdue, sources=(source,), fix=source if overdue else None)]
+    return [Claim(text, gap=overdue, sources=(source,), fix=source if overdue else None, cadence=str(period))]
 
 
 def encryption_claims(r: Records) -> tuple[list[Claim], dict]:
@@ -142,12 +147,15 @@ def encryption_claims(r: Records) -> tuple[list[Claim], dict]:
     claims = []
     if pii and not weak:
         claims.append(
-            Claim(f"All {plural(len(pii), 'data store')} holding PII are encrypted at rest ({', '.join(algorithms)}).", sources=(src,))
+            Claim(
+                f"{all_of(len(pii))} {plural(len(pii), 'data store')} holding PII {verb(len(pii), 'is', 'are')} encrypted at rest ({', '.join(algorithms)}).",
+                sources=(src,),
+            )
         )
     elif pii:
         claims.append(
             Claim(
-                f"{len(pii) - len(weak)} of {plural(len(pii), 'data store')} holding PII are encrypted with AES-128/RSA-2048 or stronger.",
+                f"{len(pii) - len(weak)} of {plural(len(pii), 'data store')} holding PII {verb(len(pii) - len(weak), 'is', 'are')} encrypted with AES-128/RSA-2048 or stronger.",
                 sources=(src,),
             )
         )
@@ -224,7 +232,7 @@ def scan_claims(r: Records) -> tuple[list[Claim], dict]:
         period = r.cadences[kind].period
         facts[f"last {what}"] = day(last["performed_at"]) if last else "never"
         if last is None:
-            claims.append(Claim(f"No {what} is recorded (due every {period}).", gap=True, sources=(src,), fix=src))
+            claims.append(Claim(f"No {what} is recorded (due every {period}).", gap=True, sources=(src,), fix=src, cadence=str(period)))
             continue
         url = reverse("assets:scan_detail" if key == "scan" else "assets:pentest_detail", args=[last["pk"]])
         late = period.after(last["performed_at"]) < r.now
@@ -235,6 +243,7 @@ def scan_claims(r: Records) -> tuple[list[Claim], dict]:
                 gap=late,
                 sources=(Source(f"Last {what}", url),),
                 fix=src if late else None,
+                cadence=str(period),
             )
         )
     return claims, facts

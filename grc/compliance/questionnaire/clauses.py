@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from grc.compliance.questionnaire.base import Claim, Source, day, plural, verb
+from grc.compliance.questionnaire.base import Claim, Source, all_of, day, plural, verb
 from grc.compliance.questionnaire.claims import (
     amazon_key_claims,
     assets_link,
     calendar_link,
+    check_source,
     device_claims,
     drafter,
     encryption_claims,
@@ -118,7 +119,7 @@ def draft_access(r: Records):
             )
         )
     else:
-        review.append(Claim(f"Access of leavers is removed within {period}; none is overdue.", sources=(tasks,)))
+        review.append(Claim(f"Access of leavers is removed within {period}; none is overdue.", sources=(tasks,), cadence=str(period)))
     lockout, lockout_facts = lockout_claims(r)
     review += lockout
     facts.update(lockout_facts)
@@ -136,10 +137,13 @@ def draft_least_privilege(r: Records):
             sources=(requests,),
         ),
         Claim(
-            f"{plural(acc['privileged'], 'account')} {verb(acc['privileged'], 'holds', 'hold')} elevated rights and are flagged in every access review.",
+            f"{plural(acc['privileged'], 'account')} {verb(acc['privileged'], 'holds', 'hold')} elevated rights and {verb(acc['privileged'], 'is', 'are')} flagged in every access review.",
             sources=(Source("Privileged accounts", reverse("access_reviews:account_list") + "?flag=privileged"),),
         ),
-        Claim("The portal itself grants four roles (security lead, manager, auditor, staff) and checks them on every page."),
+        Claim(
+            "The portal itself grants four roles (security lead, manager, auditor, staff) and checks them on every page.",
+            sources=(Source("Portal users and roles", reverse("accounts:users")),),
+        ),
     ]
     if acc["no_request"]:
         src = Source("Accounts without a request", reverse("access_reviews:account_list") + "?flag=no_request")
@@ -172,7 +176,7 @@ def draft_transit(r: Records):
         weak = a["endpoints"] - a["endpoints_tls"]
         claims.append(
             Claim(
-                f"All {plural(a['endpoints'], 'endpoint')} accept TLS 1.2 or later only."
+                f"{all_of(a['endpoints'])} {plural(a['endpoints'], 'endpoint')} {verb(a['endpoints'], 'accepts', 'accept')} TLS 1.2 or later only."
                 if not weak
                 else f"{plural(weak, 'endpoint')} of {a['endpoints']} allow TLS below 1.2 or none recorded.",
                 gap=bool(weak),
@@ -191,7 +195,10 @@ def draft_transit(r: Records):
         claims.append(Claim("No endpoints are recorded in the inventory.", gap=True, sources=(endpoints,), fix=endpoints))
     tls = r.check("1.5", "Portal TLS settings")
     if tls is not None:
-        claims.append(Claim(f"This portal: {tls.reason}.", gap=tls.status == "not_met"))
+        src = check_source("1.5", tls)
+        claims.append(
+            Claim(f"This portal: {tls.reason}.", gap=tls.status == "not_met", sources=(src,), fix=src if tls.status == "not_met" else None)
+        )
     return claims, {"endpoints": a["endpoints"], "endpoints on TLS 1.2+": a["endpoints_tls"]}
 
 
@@ -211,10 +218,11 @@ def draft_risk_ir(r: Records):
         late = incidents.late_recently
         claims.append(
             Claim(
-                f"{plural(incidents.completed_count, 'incident')} were notified to Amazon"
+                f"{plural(incidents.completed_count, 'incident')} {verb(incidents.completed_count, 'was', 'were')} notified to Amazon"
                 + (f"; {late} late in the last 90 days." if late else " within 24 hours."),
                 gap=bool(late or incidents.overdue_count),
                 sources=(src,),
+                fix=src if late or incidents.overdue_count else None,
             )
         )
     else:
@@ -252,7 +260,7 @@ def draft_attribution(r: Records):
     neither = [s for s in scoped if s.attribution not in ("separate", "tagged")]
     claims = [
         Claim(
-            f"Of {plural(len(scoped), 'data store')} holding Amazon Information, {len(separate)} hold it separately and {len(tagged)} tag each record's origin.",
+            f"Of {plural(len(scoped), 'data store')} holding Amazon Information, {len(separate)} {verb(len(separate), 'holds', 'hold')} it separately and {len(tagged)} {verb(len(tagged), 'tags', 'tag')} each record's origin.",
             sources=(src,),
         )
     ]
@@ -288,7 +296,7 @@ def draft_retention(r: Records):
     if unknown:
         claims.append(
             Claim(
-                f"{plural(len(unknown), 'PII data store')} ({tags(unknown)}) have no retention period recorded.",
+                f"{plural(len(unknown), 'PII data store')} ({tags(unknown)}) {verb(len(unknown), 'has', 'have')} no retention period recorded.",
                 gap=True,
                 sources=(src,),
                 fix=Source(unknown[0].tag, unknown[0].url),
@@ -337,7 +345,7 @@ def draft_governance(r: Records):
     claims.append(
         Claim(
             f"A record of processing describes the fields, collection, use, sharing and disposal for {len(complete)} of {plural(len(pii), 'PII data store')}"
-            + (f"; {tags(incomplete)} are incomplete." if incomplete else "."),
+            + (f"; {tags(incomplete)} {verb(len(incomplete), 'is', 'are')} incomplete." if incomplete else "."),
             gap=bool(incomplete),
             sources=(rop,),
             fix=rop if incomplete else None,
@@ -409,7 +417,7 @@ def draft_encryption_rest(r: Records):
             Claim(
                 "Their keys can be used only by our own processes and services."
                 if not keys_open
-                else f"{plural(len(keys_open), 'PII data store')} ({tags(keys_open)}) do not record that only our services can use the keys.",
+                else f"{plural(len(keys_open), 'PII data store')} ({tags(keys_open)}) {verb(len(keys_open), 'does', 'do')} not record that only our services can use the keys.",
                 gap=bool(keys_open),
                 sources=(src,),
                 fix=Source(keys_open[0].tag, keys_open[0].url) if keys_open else None,
@@ -417,7 +425,15 @@ def draft_encryption_rest(r: Records):
         )
     field = r.check("2.4", "Portal field encryption key")
     if field is not None:
-        claims.append(Claim(f"In this portal, {field.reason}.", gap=field.status == "not_met"))
+        src = check_source("2.4", field)
+        claims.append(
+            Claim(
+                f"In this portal, {field.reason}.",
+                gap=field.status == "not_met",
+                sources=(src,),
+                fix=src if field.status == "not_met" else None,
+            )
+        )
     facts["PII stores with keys not restricted"] = len(keys_open)
     return claims, facts
 

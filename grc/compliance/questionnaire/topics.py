@@ -112,7 +112,7 @@ def draft_backups(r: Records):
             Claim(
                 f"Backups are kept in {plural(len(backups), 'backup store')} ({tags(backups)})"
                 + (
-                    f"; {tags(weak)} hold Information without strong encryption."
+                    f"; {tags(weak)} {verb(len(weak), 'holds', 'hold')} Information without strong encryption."
                     if weak
                     else ", encrypted at rest like the primary stores."
                 ),
@@ -289,9 +289,16 @@ def draft_fix_tracking(r: Records):
 def draft_change_owner(r: Records):
     changes = r.major_changes
     src = Source("Major changes", reverse("policies:major_changes"))
+    access = r.policy("access_control")
+    policy = (
+        Source("Access control policy", access.url)
+        if access is not None and access.in_force
+        else Source("Policy library", reverse("policies:index"))
+    )
     claims = [
         Claim(
-            "Changes to systems and storage are tested, verified and approved before release, and only named administrators may make them."
+            "Changes to systems and storage are tested, verified and approved before release, and only named administrators may make them.",
+            sources=(policy,),
         ),
         Claim(
             f"Major infrastructure and system changes are logged ({plural(changes['year'], 'change')} in the last 12 months) "
@@ -319,14 +326,14 @@ def draft_other_sources(r: Records):
     claims = [
         Claim(
             f"Where Amazon Information sits beside data from other sources, its origin is tagged: {len(separate)} of {plural(len(scoped), 'store')} "
-            f"hold Amazon data alone and {len(tagged)} tag the origin of each record.",
+            f"{verb(len(separate), 'holds', 'hold')} Amazon data alone and {len(tagged)} {verb(len(tagged), 'tags', 'tag')} the origin of each record.",
             sources=(src,),
         )
     ]
     if neither:
         claims.append(
             Claim(
-                f"{listed([s.tag for s in neither])} mix data without tagging its origin.",
+                f"{listed([s.tag for s in neither])} {verb(len(neither), 'mixes', 'mix')} data without tagging its origin.",
                 gap=True,
                 sources=(src,),
                 fix=Source(neither[0].tag, neither[0].url),
