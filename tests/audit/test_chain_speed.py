@@ -1,17 +1,18 @@
-"""Verification is fast and reads in batches (constant memory): 100,000 events in a few seconds.
+"""Verification reads in batches (constant memory, a query per 10,000 events): 100,000 events verify
+with a fixed, small number of queries.
 
-Measured on the development machine, a million events verified in 21 s on SQLite and 27 s on
-PostgreSQL, with the process growing by under 20 MB.
+Speed is measured by ``make bench``, not asserted here: a wall-clock limit fails on a busy CI
+machine. Measured on the development machine, a million events verified in 21 s on SQLite and
+27 s on PostgreSQL, with the process growing by under 20 MB.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grc.audit.chain import chain_verify
+from grc.audit.chain import BATCH_SIZE, chain_verify
 from grc.audit.models import GENESIS_HASH, AuditEvent, canonical_content, chain_hash
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -46,11 +47,8 @@ def build_chain(count: int, start: datetime) -> None:
     AuditEvent.objects.bulk_create(batch)
 
 
-def test_it_verifies_100000_events_in_a_few_seconds():
+def test_it_verifies_100000_events_in_batches(django_assert_max_num_queries):
     build_chain(COUNT, datetime(2027, 1, 1, tzinfo=UTC))
-    started = time.monotonic()
-    report = chain_verify()
-    elapsed = time.monotonic() - started
+    with django_assert_max_num_queries(COUNT // BATCH_SIZE + 5):  # a query per batch, not per event
+        report = chain_verify()
     assert report.ok and report.count == COUNT
-    # about 2.5 s here; a million took 21 s (SQLite) and 27 s (PostgreSQL) on the development machine
-    assert elapsed < 8.0, f"{elapsed:.1f} s for {COUNT} events: a million would not finish well under a minute"
