@@ -81,7 +81,9 @@ def control_entry_save(
     request=None,
 ) -> ControlEntry:
     """Create or update the entry of (subject, area). ``partial``: fields absent from ``raw`` keep their value."""
-    existing = ControlEntry.objects.select_for_update().filter(area=area, system=system, data_store=data_store).first()
+    # order_by("pk"): the default ordering joins the system and the store, and PostgreSQL refuses
+    # FOR UPDATE on the nullable side of an outer join
+    existing = ControlEntry.objects.select_for_update().filter(area=area, system=system, data_store=data_store).order_by("pk").first()
     base = dict(existing.values) if (partial and existing is not None) else None
     values = validate_entry(area=area, raw=raw, system=system, data_store=data_store, as_of=as_of, now=now, base=base)
     if evidence_file is not None:
