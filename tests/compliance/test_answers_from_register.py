@@ -21,40 +21,10 @@ from grc.compliance.questionnaire.records import Records
 from grc.compliance.readiness import readiness_checklist
 from grc.controls.selectors import register_facts
 from grc.controls.services import control_entry_save
+from tests.controls.values import GOOD
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {  # every area within the DPP (as in tests/controls/test_clause_status.py)
-    "identity": {
-        "mfa_enforced": "yes",
-        "password_min_length": "14",
-        "password_character_classes": "4",
-        "password_no_name": "yes",
-        "password_min_age_days": "1",
-        "password_max_age_days": "365",
-        "lockout_threshold": "5",
-        "session_timeout_minutes": "30",
-    },
-    "logging": {
-        "events_logged": "sign_ins;admin_actions;data_access;api_calls",
-        "destination": "siem",
-        "retention_days": "365",
-        "pii_excluded": "yes",
-        "tamper_protected": "yes",
-        "alarms": "failed_sign_ins;data_volume;canary_access",
-        "review": "siem_alerting",
-        "canary_records": "yes",
-    },
-    "network": {"firewall": "yes", "firewall_reviewed_on": "2027-02-01", "segmented": "yes", "public_access": "approved_users"},
-    "dlp": {
-        "email": "monitored",
-        "removable_media": "blocked",
-        "cloud_sharing": "monitored",
-        "public_links": "blocked",
-        "alerting": "siem",
-    },
-    "secrets": {"credentials_store": "vault", "secret_scanning": "yes", "environments_separated": "yes", "production_pii_in_tests": "no"},
-}
 REMOVED = (  # fixed sentences no record supported
     "Every account also needs a second factor",
     "We use PII only for tax",
