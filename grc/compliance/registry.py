@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
 class ObligationProvider(Protocol):
@@ -59,6 +61,8 @@ class ScopeSubject:
 _providers: dict[str, ObligationProvider] = {}
 _checks: dict[str, list[tuple[str, Callable[[datetime], CheckResult]]]] = {}
 _scopes: dict[str, Callable[[datetime], list[ScopeSubject]]] = {}
+T = TypeVar("T")
+_evaluation: ContextVar[dict | None] = ContextVar("compliance_evaluation", default=None)
 
 
 def register_provider(kind: str, provider: ObligationProvider) -> None:
@@ -105,3 +109,30 @@ def in_scope_subjects(now: datetime) -> list[ScopeSubject]:
     """Every registered in-scope system and data store, portal first, then by kind and name."""
     subjects = [subject for provider in _scopes.values() for subject in provider(now)]
     return sorted(subjects, key=lambda s: (not s.is_portal, s.kind, s.name.lower()))
+
+
+@contextmanager
+def evaluation() -> Iterator[None]:
+    """One evaluation of the live checks (a page, a command, an evidence pack).
+
+    Inside it, facts several checks read are loaded once (``shared``): the control register's
+    seven clause checks then judge one ``register_facts`` load instead of seven, and the pack's
+    status lines and sections read the very same object. Nested calls join the outer evaluation;
+    nothing outlives it, so a later page never sees stale facts.
+    """
+    token = _evaluation.set({}) if _evaluation.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _evaluation.reset(token)
+
+
+def shared(key: Hashable, load: Callable[[], T]) -> T:
+    """``load()`` once per evaluation for ``key`` (outside an evaluation: every time)."""
+    memo = _evaluation.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]

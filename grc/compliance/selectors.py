@@ -32,7 +32,7 @@ from grc.compliance.posture import (
     requirement_status,
     run_check,
 )
-from grc.compliance.registry import checks_for
+from grc.compliance.registry import checks_for, evaluation
 from grc.compliance.requirements import load_requirements
 from grc.compliance.status import Status
 
@@ -182,13 +182,14 @@ def all_requirements() -> list[Requirement]:
 
 def requirement_statuses(now: datetime) -> list[RequirementRow]:
     """Every clause with its computed status: three queries (obligations, requirements, cadences in
-    force) plus whatever the live checks need."""
+    force) plus whatever the live checks need, each shared fact loaded once (``evaluation``)."""
     summaries = kind_summaries(now)
     cadences = effective_cadences()
-    return [
-        RequirementRow(requirement, clause_status(requirement.clause, summaries.get(requirement.clause, []), now, cadences))
-        for requirement in all_requirements()
-    ]
+    with evaluation():
+        return [
+            RequirementRow(requirement, clause_status(requirement.clause, summaries.get(requirement.clause, []), now, cadences))
+            for requirement in all_requirements()
+        ]
 
 
 POSTURE_CACHE_KEY = "compliance:posture:{marker}"
@@ -218,7 +219,8 @@ def requirement_row(clause: str, now: datetime) -> RequirementRow | None:
     if requirement is None:
         return None
     summaries = kind_summaries(now, clause=clause).get(clause, [])
-    return RequirementRow(requirement, clause_status(clause, summaries, now, effective_cadences()))
+    with evaluation():
+        return RequirementRow(requirement, clause_status(clause, summaries, now, effective_cadences()))
 
 
 # --- the dashboard ---------------------------------------------------------------------------

@@ -10,12 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from grc.compliance.registry import CheckResult, register_check, register_provider
-from grc.compliance.services import obligation_open
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 from grc.controls.models import ControlEntry
-from grc.controls.rules import day_start
-from grc.controls.selectors import register_facts
-from grc.controls.services import subject_name
+from grc.controls.selectors import shared_register_facts
+from grc.controls.services import reattestation_open
 
 CHECK_NAMES = {
     "1.1": "Network protection of in-scope systems",
@@ -31,14 +29,14 @@ ACCOUNT_MFA_CHECK = "MFA on every account of in-scope systems"
 
 def clause_check(clause: str) -> Callable[[datetime], CheckResult]:
     def check(now: datetime) -> CheckResult:
-        return register_facts(now).result(clause)
+        return shared_register_facts(now).result(clause)
 
     check.__name__ = f"control_register_{clause.replace('.', '_')}"
     return check
 
 
 def check_account_mfa(now: datetime) -> CheckResult:
-    return register_facts(now).account_mfa()
+    return shared_register_facts(now).account_mfa()
 
 
 class ReattestationProvider:
@@ -51,19 +49,10 @@ class ReattestationProvider:
         return []
 
     def resync(self, *, now: datetime) -> int:
-        count = 0
-        definition = AREAS[self.area]
-        for entry in ControlEntry.objects.filter(area=self.area).select_related("system", "data_store", "owner"):
-            obligation_open(
-                kind=definition.obligation_kind,
-                subject=entry,
-                anchor_at=day_start(entry.as_of),
-                owner=entry.owner,
-                title=f"Re-attest the {definition.words} of {subject_name(entry)}",
-                url=entry.get_absolute_url(),
-            )
-            count += 1
-        return count
+        entries = list(ControlEntry.objects.filter(area=self.area).select_related("system", "data_store", "owner"))
+        for entry in entries:
+            reattestation_open(entry)
+        return len(entries)
 
 
 def register() -> None:

@@ -34,7 +34,7 @@ from grc.compliance.registry import ScopeSubject, in_scope_subjects
 from grc.controls.access import PORTAL_COMPUTED_AREAS, owners
 from grc.controls.areas import AREAS, Area, FieldError, area_for
 from grc.controls.models import ControlEntry
-from grc.controls.services import control_entry_save, system_model, validate_entry
+from grc.controls.services import control_entry_save, entry_changes, system_model, validate_entry
 from grc.csvio import CsvFileError, CsvRow, RowError, read_csv
 
 SUBJECT_COLUMNS = ("system", "data_store")
@@ -229,12 +229,7 @@ def _read_row(row: CsvRow, present: set[str], lookups: _Lookups, first_line: dic
         return None, errors
     planned = PlannedRow(row.line, subject, area, instance, owner, as_of, link, raw)
     if existing is not None:
-        planned.changed = [name for name in values if existing["values"].get(name) != values[name]]
-        planned.changed += [
-            name for name, old, new in (("owner", existing["owner_id"], owner.pk), ("as_of", existing["as_of"], as_of)) if old != new
-        ]
-        if link and link != existing["evidence_link"]:
-            planned.changed.append("evidence_link")
+        planned.changed = entry_changes(existing, values=values, owner_id=owner.pk, as_of=as_of, evidence_link=link)
         planned.action = "update" if planned.changed else "unchanged"
     return planned, []
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
+from grc.compliance.cadences import Period
 from grc.compliance.registry import CheckResult, ScopeSubject
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 
@@ -88,7 +89,7 @@ def listed(names: Iterable[str]) -> str:
 
 
 # --- the rules of each area --------------------------------------------------------------------
-def identity_problems(v: dict[str, Any], now: datetime, *, clause: str) -> list[Problem]:
+def identity_problems(v: dict[str, Any], now: datetime, *, clause: str, **_context) -> list[Problem]:
     if clause == "1.2":
         threshold = v.get("lockout_threshold")
         if not threshold:
@@ -118,7 +119,7 @@ def identity_problems(v: dict[str, Any], now: datetime, *, clause: str) -> list[
     return problems
 
 
-def logging_problems(v: dict[str, Any], now: datetime, *, review_days: int) -> list[Problem]:
+def logging_problems(v: dict[str, Any], now: datetime, *, review_days: int, **_context) -> list[Problem]:
     problems = []
     logged = set(v.get("events_logged") or [])
     missing = [label for key, label in (("sign_ins", "sign-ins"), ("data_access", "data access")) if key not in logged]
@@ -153,7 +154,7 @@ def logging_problems(v: dict[str, Any], now: datetime, *, review_days: int) -> l
     return problems
 
 
-def network_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
+def network_problems(v: dict[str, Any], now: datetime, **_context) -> list[Problem]:
     problems = []
     if not v.get("firewall"):
         problems.append(Problem(NOT_MET, "no firewall or network ACL denies unauthorised addresses"))
@@ -176,7 +177,7 @@ DLP_CHANNELS = (
 )
 
 
-def dlp_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
+def dlp_problems(v: dict[str, Any], now: datetime, **_context) -> list[Problem]:
     problems = []
     uncovered = [label for key, label in DLP_CHANNELS if v.get(key) == "none"]
     if uncovered:
@@ -186,7 +187,7 @@ def dlp_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
     return problems
 
 
-def secrets_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
+def secrets_problems(v: dict[str, Any], now: datetime, **_context) -> list[Problem]:
     problems = []
     if v.get("credentials_store") == "code":
         problems.append(Problem(NOT_MET, "credentials are kept in the code"))
@@ -199,10 +200,20 @@ def secrets_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
     return problems
 
 
-def purpose_problems(v: dict[str, Any], now: datetime) -> list[Problem]:
+def purpose_problems(v: dict[str, Any], now: datetime, **_context) -> list[Problem]:
     if "other" in (v.get("purposes") or []):
         return [Problem(NOT_MET, "PII used for a purpose other than tax and merchant-fulfilled shipping (a finding)")]
     return []
+
+
+AREA_RULES: dict[str, Callable[..., list[Problem]]] = {  # (values, now, *, clause, review_days) -> problems
+    "identity": identity_problems,
+    "logging": logging_problems,
+    "network": network_problems,
+    "dlp": dlp_problems,
+    "secrets": secrets_problems,
+    "purpose": purpose_problems,
+}
 
 
 # --- per subject, per clause --------------------------------------------------------------------
@@ -220,13 +231,11 @@ def effective_identity(subject: ScopeSubject, entries: dict[tuple[str, str], Ent
 
 
 def account_mfa_problems(subject: ScopeSubject, mfa_enforced: bool) -> list[Problem]:
+    """What else a system's accounts say about MFA (accounts recorded *without* MFA are the check's headline)."""
     facts = subject.facts
     problems = []
-    without = facts.get("accounts_without_mfa", 0)
     unknown = facts.get("accounts_mfa_unknown", 0)
     not_enrolled = facts.get("accounts_not_enrolled", 0)
-    if without:
-        problems.append(Problem(NOT_MET, f"{plural(without, 'enabled account')} without MFA"))
     if unknown and not mfa_enforced:
         problems.append(Problem(NOT_MET, f"{plural(unknown, 'enabled account')} with MFA not recorded"))
     if not_enrolled:
@@ -256,18 +265,7 @@ def subject_verdict(
     verdict = Verdict(subject, entry=entry)
     if entry.review_due_at is not None and entry.review_due_at <= now:
         verdict.problems.append(Problem(NOT_MET, f"attestation expired on {entry.review_due_at:%Y-%m-%d} (as of {entry.as_of:%Y-%m-%d})"))
-    judge: dict[str, Callable[..., list[Problem]]] = {
-        "network": network_problems,
-        "dlp": dlp_problems,
-        "secrets": secrets_problems,
-        "purpose": purpose_problems,
-    }
-    if area == "identity":
-        verdict.problems += identity_problems(entry.values, now, clause=clause)
-    elif area == "logging":
-        verdict.problems += logging_problems(entry.values, now, review_days=review_days)
-    else:
-        verdict.problems += judge[area](entry.values, now)
+    verdict.problems += AREA_RULES[area](entry.values, now, clause=clause, review_days=review_days)
     return verdict
 
 
@@ -332,9 +330,7 @@ def account_mfa_result(subjects: list[ScopeSubject], entries: dict[tuple[str, st
         entry, _via = effective_identity(subject, entries, by_name)
         enforced = entry is not None and entry.values.get("mfa_enforced") == "yes"
         verdicts.append(Verdict(subject, problems=account_mfa_problems(subject, enforced)))
-    without = [
-        (v.subject.name, v.subject.facts.get("accounts_without_mfa", 0)) for v in verdicts if v.subject.facts.get("accounts_without_mfa")
-    ]
+    without = [(s.name, s.facts["accounts_without_mfa"]) for s in systems if s.facts.get("accounts_without_mfa")]
     if not [s for s in systems if not s.is_portal]:
         return CheckResult("not_tracked", "account MFA: no in-scope system besides the portal is registered yet", url, missing=True)
     total = sum(s.facts.get("human_accounts", 0) for s in systems)
@@ -343,7 +339,7 @@ def account_mfa_result(subjects: list[ScopeSubject], entries: dict[tuple[str, st
         head = f"{plural(count, 'enabled human account')} without MFA on {plural(len(without), 'in-scope system')}: " + ", ".join(
             f"{name} ({n})" for name, n in without
         )
-        others = [f"{v.subject.name}: {p.text}" for v in verdicts for p in v.problems if "without MFA" not in p.text]
+        others = [f"{v.subject.name}: {p.text}" for v in verdicts for p in v.problems]
         return CheckResult(NOT_MET, "; ".join([head, *others]), url)
     result = combine(verdicts, what="account MFA", url=url)
     if result.status == "met":
@@ -353,6 +349,6 @@ def account_mfa_result(subjects: list[ScopeSubject], entries: dict[tuple[str, st
     return result
 
 
-def review_due_at(as_of: date, period) -> datetime:
+def review_due_at(as_of: date, period: Period) -> datetime:
     """When an entry recorded "as of" a day must be re-attested (the area's cadence in force)."""
-    return period.after(day_start(as_of)) if period is not None else day_start(as_of) + timedelta(days=90)
+    return period.after(day_start(as_of))

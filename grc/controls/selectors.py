@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from grc.compliance.cadences import Period, effective_cadences
-from grc.compliance.registry import CheckResult, ScopeSubject, in_scope_subjects
+from grc.compliance.registry import CheckResult, ScopeSubject, in_scope_subjects, shared
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 from grc.controls.models import ControlEntry
 from grc.controls.portal import portal_account_facts, portal_entries
@@ -80,3 +80,9 @@ def register_facts(now: datetime) -> RegisterFacts:
             subjects[index] = replace(subject, facts={**subject.facts, **portal_account_facts(now)})
             entries.update(portal_entries(subject.key, now, review_days=review_days, url=subject.url))
     return RegisterFacts(now, subjects, entries, rows, review_days)
+
+
+def shared_register_facts(now: datetime) -> RegisterFacts:
+    """``register_facts`` loaded once per evaluation of the checks (grc.compliance.registry.evaluation):
+    the seven clause checks, and a pack's status lines and sections, judge the same object."""
+    return shared(("controls.register_facts", now), lambda: register_facts(now))

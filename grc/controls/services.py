@@ -60,6 +60,44 @@ def validate_entry(
     return values
 
 
+def entry_changes(existing: dict[str, Any] | None, *, values: dict[str, Any], owner_id: int, as_of: date, evidence_link: str) -> list[str]:
+    """The fields a save would change (every field for a new entry). ``existing`` holds the stored
+    ``values``, ``owner_id``, ``as_of`` and ``evidence_link``; an empty link keeps the stored one.
+    The one rule behind the audit event, the import's preview and the API's dry run."""
+    if existing is None:
+        return [*values, "owner", "as_of", "evidence_link"]
+    changed = [name for name in values if existing["values"].get(name) != values[name]]
+    link = evidence_link or existing["evidence_link"]
+    for name, old, new in (
+        ("owner", existing["owner_id"], owner_id),
+        ("as_of", existing["as_of"], as_of),
+        ("evidence_link", existing["evidence_link"], link),
+    ):
+        if old != new:
+            changed.append(name)
+    return changed
+
+
+def stored_state(entry: ControlEntry | None) -> dict[str, Any] | None:
+    """What ``entry_changes`` compares with, for a stored entry."""
+    if entry is None:
+        return None
+    return {"values": entry.values, "owner_id": entry.owner_id, "as_of": entry.as_of, "evidence_link": entry.evidence_link}
+
+
+def reattestation_open(entry: ControlEntry) -> None:
+    """(Re-)date the entry's re-attestation obligation from its "as of" day on the area's cadence in force."""
+    definition = AREAS[entry.area]
+    obligation_open(
+        kind=definition.obligation_kind,
+        subject=entry,
+        anchor_at=day_start(entry.as_of),
+        owner=entry.owner,
+        title=f"Re-attest the {definition.words} of {subject_name(entry)}",
+        url=entry.get_absolute_url(),
+    )
+
+
 def subject_name(entry: ControlEntry) -> str:
     return entry.system.name if entry.system_id else entry.data_store.tag
 
@@ -92,15 +130,9 @@ def control_entry_save(
         except ValidationError as error:
             raise ValidationError({"evidence_file": error.messages}) from None
     entry = existing or ControlEntry(area=area, system=system, data_store=data_store, created_at=now)
-    changed = [name for name in values if (existing is None or existing.values.get(name) != values[name])]
-    for name, value in (
-        ("owner", owner),
-        ("as_of", as_of),
-        ("evidence_link", evidence_link or (existing.evidence_link if existing else "")),
-    ):
-        if existing is None or getattr(existing, name) != value:
-            changed.append(name)
-        setattr(entry, name, value)
+    evidence_link = evidence_link or (existing.evidence_link if existing else "")
+    changed = entry_changes(stored_state(existing), values=values, owner_id=owner.pk, as_of=as_of, evidence_link=evidence_link)
+    entry.owner, entry.as_of, entry.evidence_link = owner, as_of, evidence_link
     entry.values = values
     entry.recorded_by = by
     entry.updated_at = now
@@ -109,17 +141,9 @@ def control_entry_save(
         changed.append("evidence_file")
     entry.save()
     record_change("created" if existing is None else "updated", entry, request=request, actor=by, changed_fields=changed)
-    definition = AREAS[area]
     if existing is not None:
-        obligation_complete(kind=definition.obligation_kind, subject=entry, completed_at=now, completed_by=by, open_next=False)
-    obligation_open(
-        kind=definition.obligation_kind,
-        subject=entry,
-        anchor_at=day_start(as_of),
-        owner=owner,
-        title=f"Re-attest the {definition.words} of {subject_name(entry)}",
-        url=entry.get_absolute_url(),
-    )
+        obligation_complete(kind=AREAS[area].obligation_kind, subject=entry, completed_at=now, completed_by=by, open_next=False)
+    reattestation_open(entry)
     return entry
 
 

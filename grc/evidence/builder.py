@@ -126,6 +126,7 @@ def assemble(
     zip_file: IO[bytes] | None = None,
     progress: Progress | None = None,
 ) -> Built:
+    from grc.compliance.registry import evaluation
     from grc.compliance.selectors import requirement_statuses
     from grc.pdf import render_pdf_pages
 
@@ -133,27 +134,28 @@ def assemble(
     started = time.monotonic()
     progress(2, "Computing the DPP status of each clause")
     wanted = scope_clauses(clauses)
-    rows = {row.requirement.clause: row for row in requirement_statuses(now)}
-    ctx = PackContext(period=period, now=now, clauses=wanted)
-    sections: list[ClauseSection] = []
-    plan = [(clause, blocks_for(clause)) for clause in wanted if clause in rows]
-    total = sum(len(blocks) for _clause, blocks in plan) or 1
-    done = 0
-    errors = []
-    for clause, blocks in plan:
-        row = rows[clause]
-        requirement = row.requirement
-        section = ClauseSection(clause, requirement.title, requirement.section_title, requirement.text, row.status)
-        for block in blocks:
-            progress(5 + 55 * done // total, f"Collecting DPP {clause}: {block.title}")
-            rendered = collect_block(block, ctx)
-            done += 1
-            if rendered.error:
-                errors.append({"clause": clause, "block": block.key, "error": rendered.error})
-            if rendered.error or not rendered.evidence.is_empty:
-                section.blocks.append(rendered)
-        section.attachments = ctx.attachments.for_clause(clause)
-        sections.append(section)
+    with evaluation():  # the status lines and the sections read the same facts (e.g. the control register)
+        rows = {row.requirement.clause: row for row in requirement_statuses(now)}
+        ctx = PackContext(period=period, now=now, clauses=wanted)
+        sections: list[ClauseSection] = []
+        plan = [(clause, blocks_for(clause)) for clause in wanted if clause in rows]
+        total = sum(len(blocks) for _clause, blocks in plan) or 1
+        done = 0
+        errors = []
+        for clause, blocks in plan:
+            row = rows[clause]
+            requirement = row.requirement
+            section = ClauseSection(clause, requirement.title, requirement.section_title, requirement.text, row.status)
+            for block in blocks:
+                progress(5 + 55 * done // total, f"Collecting DPP {clause}: {block.title}")
+                rendered = collect_block(block, ctx)
+                done += 1
+                if rendered.error:
+                    errors.append({"clause": clause, "block": block.key, "error": rendered.error})
+                if rendered.error or not rendered.evidence.is_empty:
+                    section.blocks.append(rendered)
+            section.attachments = ctx.attachments.for_clause(clause)
+            sections.append(section)
     attachments = ctx.attachments.items
     manifest = {
         "parameters": parameters(reference=reference, period=period, clauses=clauses, now=now, requested_by=requested_by, channel=channel),

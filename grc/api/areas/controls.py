@@ -37,7 +37,7 @@ from grc.controls.checks import CHECK_NAMES
 from grc.controls.models import AREA_CHOICES, ControlEntry
 from grc.controls.rules import AT_RISK, NOT_MET, Verdict
 from grc.controls.selectors import RegisterFacts, entries_queryset, register_facts
-from grc.controls.services import control_entry_delete, control_entry_save, validate_entry
+from grc.controls.services import control_entry_delete, control_entry_save, entry_changes, stored_state, validate_entry
 
 MAX_BULK_ENTRIES = 1000
 # Keys of the service's ValidationError that are about the request, not one of the area's values.
@@ -342,11 +342,9 @@ def plan_entry(raw: Any, *, user, now: datetime) -> Planned:
         raise serializers.ValidationError(service_errors(error)) from None
     planned = Planned(data, existing)
     if existing is not None:
-        planned.changed = [name for name in values if existing.values.get(name) != values[name]]
-        link = data["evidence_link"] or existing.evidence_link  # an empty link keeps the stored one (the service's rule)
-        for name, value in (("owner", data["owner"]), ("as_of", data["as_of"]), ("evidence_link", link)):
-            if getattr(existing, name) != value:
-                planned.changed.append(name)
+        planned.changed = entry_changes(
+            stored_state(existing), values=values, owner_id=data["owner"].pk, as_of=data["as_of"], evidence_link=data["evidence_link"]
+        )
     return planned
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 from grc.controls.rules import NOT_MET, Verdict
-from grc.controls.selectors import RegisterFacts, register_facts
+from grc.controls.selectors import RegisterFacts, shared_register_facts
 from grc.evidence.collect import PackContext
 from grc.evidence.sections.registry import Evidence, Mark, register
 
@@ -28,10 +28,8 @@ VERDICT_WORDS = {"met": "within the DPP", "at_risk": "at risk", "not_met": "not 
 
 
 def facts_for(ctx: PackContext) -> RegisterFacts:
-    """One load of the register per pack, shared by the seven blocks."""
-    if "controls.facts" not in ctx.cache:
-        ctx.cache["controls.facts"] = register_facts(ctx.now)
-    return ctx.cache["controls.facts"]
+    """The register as the pack's status lines judged it (the pack is collected in one evaluation)."""
+    return shared_register_facts(ctx.now)
 
 
 def _values(area: str, names: tuple[str, ...], values: dict) -> str:
