@@ -8,10 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.accounts.lockout import cool_off
 from grc.accounts.models import User
@@ -19,12 +16,6 @@ from grc.accounts.usernames import is_generic_username
 from grc.compliance.registry import CheckResult
 
 MIN_LENGTH_VALIDATOR = "django.contrib.auth.password_validation.MinimumLengthValidator"
-REQUIRED_VALIDATORS = {
-    "grc.accounts.passwords.CharacterClassValidator": "character classes",
-    "grc.accounts.passwords.NoPartOfNameValidator": "no part of the name",
-    "grc.accounts.passwords.MinimumAgeValidator": "minimum age",
-    "grc.accounts.passwords.PasswordHistoryValidator": "password history",
-}
 
 
 def _plural(count: int, word: str) -> str:
@@ -39,57 +30,6 @@ def active_accounts(now: datetime):
     """Accounts that can sign in now: active and inside their access window."""
     users = User.objects.filter(is_active=True).exclude(access_expires_at__lte=now)
     return users.exclude(access_starts_at__gt=now)
-
-
-def mfa_check(now: datetime) -> CheckResult:
-    """DPP 1.4: MFA for all user accounts. An account without a device reaches only enrolment.
-
-    Accounts still waiting for their invitation (no password yet) cannot sign in at all and are
-    counted apart.
-    """
-    accounts = active_accounts(now)
-    waiting = accounts.filter(password__startswith=UNUSABLE_PASSWORD_PREFIX).count()
-    users = accounts.exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).annotate(
-        has_mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
-    )
-    total = users.count()
-    missing = users.filter(has_mfa=False).count()
-    note = f"; {_plural(waiting, 'invited account')} not yet set up" if waiting else ""
-    if total == 0:
-        return CheckResult("not_tracked", f"no portal account has been set up yet{note}", _users_url())
-    if missing:
-        return CheckResult(
-            "at_risk",
-            f"{missing} of {_plural(total, 'active portal account')} {'has' if missing == 1 else 'have'} no confirmed MFA device yet;"
-            f" they can reach only the enrolment page{note}",
-            _users_url(),
-        )
-    verb = "signs" if total == 1 else "sign"
-    return CheckResult(
-        "met", f"{total} of {_plural(total, 'active portal account')} {verb} in with password and one-time code{note}", _users_url()
-    )
-
-
-def password_rules_check(now: datetime) -> CheckResult:
-    """DPP 1.4: 12+ characters, character classes, no part of the name, 1-day minimum and 365-day maximum age."""
-    configured = {entry["NAME"]: entry.get("OPTIONS", {}) for entry in settings.AUTH_PASSWORD_VALIDATORS}
-    problems = []
-    min_length = configured[MIN_LENGTH_VALIDATOR].get("min_length", 8) if MIN_LENGTH_VALIDATOR in configured else 0
-    if min_length < 12:
-        problems.append(f"minimum length is {min_length}, not 12")
-    problems += [f"{label} rule is not active" for name, label in REQUIRED_VALIDATORS.items() if name not in configured]
-    if settings.PASSWORD_MIN_AGE_HOURS < 24:
-        problems.append(f"minimum age is {settings.PASSWORD_MIN_AGE_HOURS} hours, not 1 day")
-    if settings.PASSWORD_MAX_AGE_DAYS > 365:
-        problems.append(f"maximum age is {settings.PASSWORD_MAX_AGE_DAYS} days, over 365")
-    if problems:
-        return CheckResult("not_met", "; ".join(problems), _users_url())
-    return CheckResult(
-        "met",
-        f"password validators active: at least {min_length} characters with upper, lower, digit and special, no part of the"
-        f" name, last {settings.PASSWORD_HISTORY_COUNT} not reused, minimum age 1 day, maximum {settings.PASSWORD_MAX_AGE_DAYS} days",
-        _users_url(),
-    )
 
 
 def lockout_check(now: datetime) -> CheckResult:

@@ -2,8 +2,8 @@
 
 The portal is one in-scope system among the company's (it holds incident details and the people
 registry). Its identity and logging entries are computed here, each time, from what the running
-process enforces — the same facts the portal checks of ``grc.accounts.checks`` and
-``grc.compliance.checks`` read — so they are never stale and never typed by hand. Areas the
+process enforces (validators probed, middleware and lockout read from the settings in force) —
+so they are never stale and never typed by hand. Areas the
 settings cannot tell (network, data-loss prevention, secrets) are recorded by the security lead
 like any other system's.
 """
@@ -15,17 +15,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.password_validation import get_password_validators, validate_password
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.accounts.checks import MIN_LENGTH_VALIDATOR, active_accounts, lockout_check
+from grc.accounts.models import User
 from grc.audit.models import AlarmRule, Canary, LogReview
 from grc.audit.rules import ALL_RATE_RULES
 from grc.books import audit_keep_policy
 from grc.compliance.checks import check_mfa_enforced
 from grc.controls.rules import Entry
 
-PORTAL_SYSTEM_NAME = "DPP compliance portal"
+MINIMUM_AGE_VALIDATOR = "grc.accounts.passwords.MinimumAgeValidator"
 ALARM_RULES = (  # the control register's alarm kinds, and the audit trail's rule that raises each
     ("failed_sign_ins", AlarmRule.FAILED_LOGINS_USER),
     ("request_rate", AlarmRule.DENIALS_IP),
@@ -34,17 +37,32 @@ ALARM_RULES = (  # the control register's alarm kinds, and the audit trail's rul
 )
 
 
+def _rejected(password: str, validators, user=None) -> bool:
+    try:
+        validate_password(password, user=user, password_validators=validators)
+    except ValidationError:
+        return True
+    return False
+
+
 def identity_values(now: datetime) -> dict[str, Any]:
+    """The portal's identity settings as the running process enforces them: the configured
+    validators are run on probe passwords (each breaking one rule), so a validator that is listed
+    but lets the probe through does not count."""
+    validators = get_password_validators(settings.AUTH_PASSWORD_VALIDATORS)
     configured = {entry["NAME"]: entry.get("OPTIONS", {}) for entry in settings.AUTH_PASSWORD_VALIDATORS}
     min_length = configured[MIN_LENGTH_VALIDATOR].get("min_length", 8) if MIN_LENGTH_VALIDATOR in configured else 0
-    classes_rule = "grc.accounts.passwords.CharacterClassValidator" in configured
+    if min_length and not _rejected("Kq7#mZp2vXw!"[: max(min_length - 1, 1)], validators):
+        min_length = 0  # a shorter password got through: the configured length is not enforced
+    long = max(min_length, 24)  # long enough to pass any length rule, and for the name to be a small part (similarity rules miss it)
+    probe_user = User(username="qthorndyke", first_name="Quintessa", last_name="Thorndyke", email="qthorndyke@example.invalid")
     return {
         "delegated_to": None,
         "mfa_enforced": "yes" if check_mfa_enforced(now).status == "met" else "no",
         "password_min_length": min_length,
-        "password_character_classes": 4 if classes_rule else 0,
-        "password_no_name": "grc.accounts.passwords.NoPartOfNameValidator" in configured,
-        "password_min_age_days": settings.PASSWORD_MIN_AGE_HOURS // 24 if "grc.accounts.passwords.MinimumAgeValidator" in configured else 0,
+        "password_character_classes": 4 if _rejected(("kq7mzp2vxwtrbnqz" * 8)[:long], validators) else 0,  # no upper-case or special
+        "password_no_name": _rejected(("Thorndyke#2026Xq" + "Zr8!wP3^" * 8)[:long], validators, user=probe_user),
+        "password_min_age_days": settings.PASSWORD_MIN_AGE_HOURS // 24 if MINIMUM_AGE_VALIDATOR in configured else 0,
         "password_max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
         "lockout_threshold": settings.AXES_FAILURE_LIMIT if lockout_check(now).status == "met" else 0,
         "session_timeout_minutes": getattr(settings, "SESSION_IDLE_MINUTES", None),

@@ -34,50 +34,6 @@ def test_the_portal_generic_names_check_can_never_make_a_clause_met_alone(lead):
     assert result.status == "met" and result.portal is True
 
 
-def test_mfa_is_met_when_every_active_account_has_a_device(lead, staff):
-    result = checks.mfa_check(timezone.now())
-    assert result.status == "met" and result.reason == "3 of 3 active portal accounts sign in with password and one-time code"
-
-
-def test_mfa_is_at_risk_while_someone_has_not_enrolled(lead, make_user):
-    make_user("nina.patel", mfa=False)
-    result = checks.mfa_check(timezone.now())
-    assert result.status == "at_risk"
-    assert result.reason.startswith("1 of 2 active portal accounts has no confirmed MFA device yet")
-    assert "nina" not in result.reason.lower()
-
-
-def test_invited_accounts_without_a_password_are_counted_apart(lead, make_user):
-    waiting = make_user("nina.patel", mfa=False)
-    waiting.set_unusable_password()
-    waiting.save()
-    result = checks.mfa_check(timezone.now())
-    assert result.status == "met"
-    assert result.reason == "1 of 1 active portal account signs in with password and one-time code; 1 invited account not yet set up"
-
-
-def test_deactivated_and_expired_accounts_do_not_count_for_mfa(lead, make_user, auditor):
-    gone = make_user("nina.patel", mfa=False)
-    gone.is_active = False
-    gone.save()
-    result = checks.mfa_check(auditor.access_expires_at + timedelta(days=1))
-    assert result.status == "met" and result.reason.startswith("1 of 1 active portal account signs in")
-
-
-def test_the_password_rules_are_met_with_the_configured_validators():
-    result = checks.password_rules_check(timezone.now())
-    assert result.status == "met" and "at least 12 characters" in result.reason
-
-
-def test_the_password_rules_are_not_met_with_a_weaker_configuration(settings):
-    settings.AUTH_PASSWORD_VALIDATORS = [
-        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}}
-    ]
-    result = checks.password_rules_check(timezone.now())
-    assert result.status == "not_met"
-    assert result.reason.startswith("minimum length is 8, not 12; character classes rule is not active")
-
-
 def test_lockout_is_met_and_says_its_limits():
     result = checks.lockout_check(timezone.now())
     assert result.status == "met"
