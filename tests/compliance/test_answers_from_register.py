@@ -5,23 +5,17 @@ short or is not yet recorded, and no longer carry fixed sentences about the port
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from access_reviews.models import System
 from access_reviews.services.registry import account_create, account_update, system_create
-from assets.services.inventory import asset_create
-from grc.audit.canaries import canary_mark
-from grc.audit.reviews import log_review_record
 from grc.compliance.questionnaire.drafts import all_drafts
 from grc.compliance.questionnaire.records import Records
 from grc.compliance.readiness import readiness_checklist
 from grc.controls.selectors import register_facts
 from grc.controls.services import control_entry_save
-from tests.controls.values import GOOD
+from tests.controls.register import build_register
 
 pytestmark = pytest.mark.django_db
 
@@ -37,46 +31,8 @@ REMOVED = (  # fixed sentences no record supported
 
 @pytest.fixture
 def register(lead):
-    """Two in-scope systems and a PII store, every area recorded and within the DPP (at the real
-    moment, so the pages can be read by a signed-in client too)."""
-    now = timezone.now()
-    good = {**GOOD, "network": {**GOOD["network"], "firewall_reviewed_on": (now - timedelta(days=30)).date().isoformat()}}
-    systems = [
-        system_create(data={"name": name, "owner": lead, "holds_amazon_information": True}, by=lead, now=now)
-        for name in ("AWS production", "Order DB")
-    ]
-    store = asset_create(
-        data={
-            "tag": "PII-DB-1",
-            "name": "Orders",
-            "kind": "data_store",
-            "owner": lead,
-            "holds_pii": True,
-            "holds_amazon_information": True,
-            "encryption_algorithm": "aes",
-            "encryption_key_bits": 256,
-            "environment": "production",
-        },
-        store_data={},
-        by=lead,
-        now=now,
-    )
-    for system in systems:
-        for area, raw in good.items():
-            control_entry_save(area=area, raw=raw, owner=lead, as_of=now.date(), by=lead, now=now, system=system)
-    portal = System.objects.get(is_portal=True)  # its identity and logging come from its settings and audit trail
-    for area in ("network", "dlp", "secrets"):
-        control_entry_save(area=area, raw=good[area], owner=lead, as_of=now.date(), by=lead, now=now, system=portal)
-    log_review_record(by=lead, period_start=now - timedelta(days=14), period_end=now - timedelta(hours=1), note="alarms read", now=now)
-    control_entry_save(area="purpose", raw={"purposes": "tax;shipping"}, owner=lead, as_of=now.date(), by=lead, now=now, data_store=store)
-    for system in systems:
-        account_create(
-            data={"system": system, "name": f"ops@{system.pk}.example", "privilege": "read", "mfa": "yes", "enabled": True},
-            by=lead,
-            now=now,
-        )
-    canary_mark(subject_type="assets.asset", subject_id=str(store.pk), note="canary order", by=lead, now=now)
-    return {"systems": systems, "store": store, "lead": lead, "now": now}
+    """At the real moment, so the pages can be read by a signed-in client too."""
+    return build_register(lead, timezone.now())
 
 
 def save(register, area: str, changes: dict, *, system: int = 0):

@@ -15,17 +15,15 @@ from django.core.exceptions import ValidationError
 
 from access_reviews.models import Account, System
 from access_reviews.services.registry import account_create, account_update, system_create
-from assets.services.inventory import asset_create
-from grc.audit.canaries import canary_mark
-from grc.audit.reviews import log_review_record
 from grc.compliance.models import Obligation
 from grc.compliance.posture import RequirementState
+from grc.compliance.registry import checks_for, evaluation
 from grc.compliance.selectors import requirement_row
 from grc.controls.checks import ACCOUNT_MFA_CHECK, CHECK_NAMES
 from grc.controls.models import ControlEntry
-from grc.controls.selectors import register_facts
+from grc.controls.selectors import register_facts, shared_register_facts
 from grc.controls.services import control_entry_delete, control_entry_save
-from tests.controls.values import GOOD
+from tests.controls.register import GOOD, build_register
 
 NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -33,47 +31,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def register(lead):
-    """Two in-scope systems and a PII store, every area recorded and within the DPP."""
     with time_machine.travel(NOW, tick=False):
-        systems = [
-            system_create(data={"name": name, "owner": lead, "holds_amazon_information": True}, by=lead, now=NOW)
-            for name in ("AWS production", "Order DB")
-        ]
-        store = asset_create(
-            data={
-                "tag": "PII-DB-1",
-                "name": "Orders",
-                "kind": "data_store",
-                "owner": lead,
-                "holds_pii": True,
-                "holds_amazon_information": True,
-                "encryption_algorithm": "aes",
-                "encryption_key_bits": 256,
-                "environment": "production",
-                "baseline_reference": "RDS baseline",
-            },
-            store_data={},
-            by=lead,
-            now=NOW,
-        )
-        for system in systems:
-            for area, raw in GOOD.items():
-                control_entry_save(area=area, raw=raw, owner=lead, as_of=NOW.date(), by=lead, now=NOW, system=system)
-        portal = System.objects.get(is_portal=True)  # its identity and logging come from its settings and audit trail
-        for area in ("network", "dlp", "secrets"):
-            control_entry_save(area=area, raw=GOOD[area], owner=lead, as_of=NOW.date(), by=lead, now=NOW, system=portal)
-        log_review_record(by=lead, period_start=NOW - timedelta(days=14), period_end=NOW - timedelta(hours=1), note="alarms read", now=NOW)
-        control_entry_save(
-            area="purpose", raw={"purposes": "tax;shipping"}, owner=lead, as_of=NOW.date(), by=lead, now=NOW, data_store=store
-        )
-        for system in systems:
-            account_create(
-                data={"system": system, "name": f"ops@{system.pk}.example", "privilege": "read", "mfa": "yes", "enabled": True},
-                by=lead,
-                now=NOW,
-            )
-        canary_mark(subject_type="assets.asset", subject_id=str(store.pk), note="canary order", by=lead, now=NOW)
-    return {"systems": systems, "store": store, "lead": lead}
+        return build_register(lead, NOW)
 
 
 def finding(clause: str, name: str, now: datetime = NOW):
@@ -280,3 +239,12 @@ def test_invalid_values_are_refused_with_a_message_per_field_and_nothing_is_writ
     assert "colour" in messages
     assert ControlEntry.objects.get(area="logging", system=register["systems"][0]).values == before
     assert Account.objects.count() == 2
+
+
+def test_one_evaluation_of_the_checks_loads_the_register_once_and_no_later_one_sees_it(register, django_assert_max_num_queries):
+    with evaluation():
+        first = shared_register_facts(NOW)
+        with django_assert_max_num_queries(0):
+            assert shared_register_facts(NOW) is first
+            assert all(check(NOW) for clause in CHECK_NAMES for _name, check in checks_for(clause) if _name == CHECK_NAMES[clause])
+    assert shared_register_facts(NOW) is not first  # outside an evaluation every call loads afresh
