@@ -7,11 +7,9 @@ import hashlib
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from grc.files import content_matches, file_response, sha256_of  # noqa: F401  (used by the views)
+from grc.files import check_evidence_upload, file_response, sha256_of  # noqa: F401  (file_response: used by the views)
 
 ALLOWED_REPORT_EXTENSIONS = {".pdf", ".html", ".htm", ".csv", ".json", ".xml", ".txt", ".zip", ".xlsx", ".sarif"}
 
@@ -19,14 +17,7 @@ ALLOWED_REPORT_EXTENSIONS = {".pdf", ".html", ".htm", ".csv", ".json", ".xml", "
 def check_report(upload) -> None:
     """Refuse a report that is too large, not a report format, or whose content is not what its
     name says (shown next to the field)."""
-    extension = PurePath(upload.name).suffix.lower()
-    if extension not in ALLOWED_REPORT_EXTENSIONS:
-        allowed = ", ".join(sorted(ALLOWED_REPORT_EXTENSIONS))
-        raise ValidationError(f"Upload the report as one of {allowed}.")
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError(f"The report is larger than {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-    if not content_matches(upload, extension):
-        raise ValidationError(f"The file's content is not a {extension[1:].upper()} file: upload the report as the scanner wrote it.")
+    check_evidence_upload(upload, allowed=ALLOWED_REPORT_EXTENSIONS, what="report", hint="upload the report as the scanner wrote it")
 
 
 def attach_report(record, upload) -> None:

@@ -46,15 +46,16 @@ def content_matches(upload, extension: str) -> bool:
     return head.startswith(UTF16_BOMS) or b"\x00" not in head
 
 
-def check_evidence_upload(upload, *, allowed: Iterable[str] = EVIDENCE_EXTENSIONS, what: str = "evidence file") -> None:
-    """Refuse a file that is too large, of another format, or whose content is not what its name says."""
+def check_evidence_upload(upload, *, allowed: Iterable[str] = EVIDENCE_EXTENSIONS, what: str = "evidence file", hint: str = "") -> None:
+    """Refuse a file that is too large, of another format, or whose content is not what its name says
+    (the messages are shown next to the field; ``hint`` ends the content message)."""
     extension = PurePath(upload.name).suffix.lower()
     if extension not in allowed:
         raise ValidationError(f"Upload the {what} as one of {', '.join(sorted(allowed))}.")
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise ValidationError(f"The {what} is larger than {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     if not content_matches(upload, extension):
-        raise ValidationError(f"The file's content is not a {extension[1:].upper()} file.")
+        raise ValidationError(f"The file's content is not a {extension[1:].upper()} file{': ' + hint if hint else ''}.")
 
 
 def store_upload(field, upload) -> str:
