@@ -8,6 +8,7 @@ value is refused. Pure Python: no database, so the import, the form and the API 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -119,6 +120,7 @@ class Area:
     subject: str  # "system" or "data_store"
     fields: tuple[Field, ...] = field(default_factory=tuple)
     help: str = ""
+    between: Callable[[dict[str, Any]], dict[str, str]] | None = None  # rules between this area's fields
 
     @property
     def words(self) -> str:
@@ -151,15 +153,25 @@ class Area:
         return values, errors
 
     def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
-        """Rules between fields of one area (e.g. "other" purposes need a reason)."""
-        errors = {}
-        if self.key == "purpose" and "other" in (values.get("purposes") or []) and not values.get("other_reason"):
-            errors["other_reason"] = "give the reason for a purpose other than tax and shipping"
-        if self.key == "identity" and not values.get("delegated_to"):
-            for f in self.fields:
-                if f.name in IDENTITY_OWN_SETTINGS and values.get(f.name) is None:
-                    errors[f.name] = "is required unless sign-in is delegated to an identity provider"
-        return errors
+        return self.between(values) if self.between is not None else {}
+
+
+def identity_between(values: dict[str, Any]) -> dict[str, str]:
+    """A system's own settings are required unless sign-in is delegated to an identity provider."""
+    if values.get("delegated_to"):
+        return {}
+    return {
+        name: "is required unless sign-in is delegated to an identity provider"
+        for name in IDENTITY_OWN_SETTINGS
+        if values.get(name) is None
+    }
+
+
+def purpose_between(values: dict[str, Any]) -> dict[str, str]:
+    """A purpose other than tax and shipping needs its reason."""
+    if "other" in (values.get("purposes") or []) and not values.get("other_reason"):
+        return {"other_reason": "give the reason for a purpose other than tax and shipping"}
+    return {}
 
 
 ENABLED = (("blocked", "Blocked"), ("monitored", "Monitored and alerted"), ("none", "No control"), ("not_applicable", "Not applicable"))
@@ -206,6 +218,7 @@ AREAS: dict[str, Area] = {
                 Field("session_timeout_minutes", "Idle session timeout (minutes)", "int", required=False, maximum=100_000),
             ),
             "DPP 1.2 lockout and 1.4 passwords and MFA, as the system enforces them.",
+            identity_between,
         ),
         Area(
             "logging",
@@ -326,6 +339,7 @@ AREAS: dict[str, Area] = {
                 Field("other_reason", "Reason for another purpose", "text", required=False),
             ),
             "DPP 2: PII only for tax and merchant-fulfilled shipping, on a must-have basis.",
+            purpose_between,
         ),
     ]
 }
