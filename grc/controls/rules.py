@@ -23,6 +23,7 @@ from typing import Any
 from grc.compliance.cadences import Period
 from grc.compliance.registry import CheckResult, ScopeSubject
 from grc.controls.areas import AREAS, CLAUSE_AREAS
+from grc.words import listed, plural
 
 NOT_MET, AT_RISK = "not_met", "at_risk"
 LOG_RETENTION_MINIMUM_DAYS = 90  # DPP 2.6
@@ -77,15 +78,6 @@ def _days_since(day_iso: str | None, now: datetime) -> int | None:
     if not day_iso:
         return None
     return (now.date() - date.fromisoformat(day_iso)).days
-
-
-def plural(count: int, word: str, many: str = "") -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
-def listed(names: Iterable[str]) -> str:
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # --- the rules of each area --------------------------------------------------------------------
@@ -305,7 +297,7 @@ def combine(verdicts: list[Verdict], *, what: str, url: str = "") -> CheckResult
                 parts.append(f"{verdict.subject.name}: {'; '.join(texts)}")
     missing = [v for v in verdicts if v.missing]
     if missing:
-        parts.append(f"{what} not yet recorded for {listed([v.subject.name for v in missing])}")
+        parts.append(f"{what} not yet recorded for {listed([v.subject.name for v in missing], limit=None)}")
     statuses = {v.status for v in verdicts}
     recorded = len(verdicts) - len(missing)
     if NOT_MET in statuses:
@@ -316,7 +308,7 @@ def combine(verdicts: list[Verdict], *, what: str, url: str = "") -> CheckResult
         return CheckResult("not_tracked", "; ".join(parts), url, missing=True)
     else:
         status = "met"
-        names = listed([v.subject.name for v in verdicts])
+        names = listed([v.subject.name for v in verdicts], limit=None)
         parts.append(f"{what} recorded and within the DPP for {plural(recorded, 'in-scope system')} ({names})")
     return CheckResult(status, "; ".join(parts), url, missing=bool(missing))
 

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from grc.words import all_of, listed, plural, verb  # noqa: F401  (the drafts import them from here)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -68,32 +70,6 @@ class Draft:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
-def verb(count: int, singular: str, plural_form: str) -> str:
-    """The verb that agrees with ``count``: verb(1, "holds", "hold") → "holds"."""
-    return singular if count == 1 else plural_form
-
-
-def all_of(count: int) -> str:
-    """ "All" before a count of several, "The" before a single one: "All 3 stores are" / "The 1 store is"."""
-    return "The" if count == 1 else "All"
-
-
-def listed(tags: list[str], total: int | None = None, limit: int = 5) -> str:
-    """``A, B and C`` — at most ``limit`` ids, then "and N more"."""
-    total = len(tags) if total is None else total
-    shown = tags[:limit]
-    rest = total - len(shown)
-    if rest > 0:
-        return ", ".join(shown) + f" and {rest} more"
-    if len(shown) <= 1:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
 
 
 def day(moment: datetime | None) -> str:
