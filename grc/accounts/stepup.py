@@ -12,7 +12,7 @@ A wrong step-up code counts as a failed login (django-axes).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -52,3 +52,9 @@ def step_up_required(view):
 
     wrapper.step_up = True
     return wrapper
+
+
+def step_up_time(request) -> datetime | None:
+    """When the user last gave a one-time code (the step-up that signs what they do now), or None."""
+    stamp = request.session.get(SESSION_KEY)
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None

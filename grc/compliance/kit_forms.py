@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from grc.accounts.models import Role, User
 from grc.compliance.cadence_overrides import UNIT_LABELS, UNITS
 from grc.compliance.kit_models import KitDocument, KitDocumentKind
 from grc.compliance.questionnaire.services import MAX_LIMIT, MIN_LIMIT
@@ -92,3 +93,36 @@ class DocumentForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["supersedes"].queryset = KitDocument.objects.filter(superseded_at__isnull=True).order_by("kind", "title")
         self.fields["supersedes"].label_from_instance = lambda doc: f"{doc.get_kind_display()}: {doc.title}"
+
+
+class AttestationForm(StyledForm):
+    """Sign a statement: who answers for it, the evidence (a file or a link), until when."""
+
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), help_text="The security lead or manager who answers for the statement.")
+    evidence = forms.FileField(required=False, help_text="PDF, image, CSV, text, Word or Excel file.")
+    evidence_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="or a link to the evidence",
+        help_text="An https:// link, e.g. the change workflow.",
+    )
+    expires_on = forms.DateField(widget=DateInput(), help_text="At most 12 months from today; the checklist warns 30 days before.")
+    confirm = forms.BooleanField(label="I confirm that this statement is true for every in-scope system today.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True, role__in=[Role.SECURITY_LEAD, Role.MANAGER]).order_by(
+            "last_name", "first_name", "pk"
+        )
+        self.fields["owner"].label_from_instance = lambda user: f"{user.get_full_name() or user.username} ({user.get_role_display()})"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("evidence") and not data.get("evidence_url") and "evidence_url" not in self.errors:
+            self.add_error("evidence", "Attach the evidence or give a link to it.")
+        return data
+
+
+class WithdrawForm(StyledForm):
+    reason = forms.CharField(max_length=300, help_text="Why the statement no longer holds. No names.")

@@ -152,3 +152,37 @@ class KitDocument(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+
+class Attestation(models.Model):
+    """A statement no record can show (e.g. "changes to storage hardware are tested, verified and
+    approved"), signed by the security lead with a fresh one-time code, an accountable owner,
+    evidence (a file or a link) and an expiry. The newest row of a statement is the one in force;
+    older rows are its history. Withdrawn or expired, the statement is a gap again."""
+
+    statement = models.CharField(max_length=40, db_index=True, help_text="key of grc.compliance.attestations.STATEMENTS")
+    text = models.TextField(help_text="the wording that was signed, frozen")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evidence_url = models.URLField("evidence link", max_length=500, blank=True)
+    evidence = models.FileField(upload_to="compliance/attestations/%Y/", blank=True, max_length=300)
+    evidence_name = models.CharField(max_length=200, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField(db_index=True)
+    step_up_at = models.DateTimeField(help_text="when the signer last gave a one-time code")
+    expires_on = models.DateField("expires on")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["statement", "-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(evidence_url="") | ~Q(evidence=""), name="attestation_has_evidence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attestation {self.pk} of {self.statement}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:kit_attestation", args=[self.pk])

@@ -219,6 +219,7 @@ class CalendarFeedToken(models.Model):
 
 # The assessment kit's records (issue 14) live in their own module; importing them here registers them with the app.
 from grc.compliance.kit_models import (  # noqa: E402, F401
+    Attestation,
     CadenceChange,
     CadenceOverride,
     KitDocument,

@@ -29,6 +29,7 @@ from grc.compliance.questionnaire.base import Claim, Source, day, plural
 from grc.compliance.questionnaire.claims import (
     DRAFTERS,
     amazon_key_claims,
+    attestation_claim,
     credential_claims,
     device_claims,
     encryption_claims,
@@ -36,6 +37,7 @@ from grc.compliance.questionnaire.claims import (
     ir_plan_claims,
     release_claims,
     test_pii_claims,
+    training_claims,
 )
 from grc.compliance.questionnaire.records import Records
 from grc.compliance.questionnaire.register import sentence
@@ -193,13 +195,7 @@ SPECS: dict[str, list[ItemSpec]] = {
             "network_diagram", "Network diagram showing firewalls, access lists and segmentation", ("network", "architecture"), r
         ),
         lambda r: from_claims("anti_malware", "Anti-malware on every end-user device", device_claims(r)),
-        lambda r: from_obligation(
-            "training",
-            "Security training records for everyone with system access",
-            "access_reviews.training_annual",
-            r,
-            _link("access_reviews:training_overview", "Training"),
-        ),
+        lambda r: from_claims("training", "Security training records for everyone with system access", training_claims(r)),
     ],
     "1.2": [
         lambda r: from_area("registry", "Register of people, systems and accounts (unique ids, no shared accounts)", "access", r),
@@ -326,6 +322,27 @@ SPECS: dict[str, list[ItemSpec]] = {
 }
 
 
+def attestation_items(clause: str, r: Records) -> tuple[EvidenceItem, ...]:
+    """One item per statement of the clause that only a signature supports: current while signed and
+    in force, out of date when it expires within 30 days, expired or was withdrawn, missing when never signed."""
+    from grc.compliance.attestations import EXPIRING, MISSING, OK, STATEMENTS, attestation_state
+
+    items = []
+    for statement in (s for s in STATEMENTS.values() if s.clause == clause):
+        claim = attestation_claim(r, statement.key)
+        attestation = r.attestations.get(statement.key)
+        state = attestation_state(attestation, r.now)
+        status = {OK: MET, MISSING: NOT_MET}.get(state, AT_RISK)
+        detail = claim.text
+        if state == EXPIRING:
+            detail = f"{claim.text} The attestation expires on {attestation.expires_on:%Y-%m-%d}: sign it again."
+        fix = claim.fix or (
+            Source("Sign it again", reverse("compliance:kit_attestation_sign", args=[statement.key])) if status != MET else None
+        )
+        items.append(EvidenceItem(f"attest-{statement.key}", f"Signed attestation: {statement.title}", status, detail, claim.sources, fix))
+    return tuple(items)
+
+
 def _log_retention_item(r: Records) -> EvidenceItem:
     """The portal's own audit trail — one in-scope system among the register's — in the words of what
     its purge really keeps (``grc.books``): never under 90 days, and books and records (DPP 3) may keep
@@ -416,7 +433,7 @@ def readiness_checklist(clause: str, now: datetime, *, records: Records | None =
     """One clause's checklist. Raises KeyError for a clause the DPP does not have."""
     specs = SPECS[clause]
     r = records or Records(now)
-    items = tuple(spec(r) for spec in specs)
+    items = tuple(spec(r) for spec in specs) + attestation_items(clause, r)
     return Checklist(clause, title if title is not None else _title(clause), items, document_rows(r.documents, now, clause), now)
 
 

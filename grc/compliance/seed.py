@@ -35,5 +35,26 @@ def seed(ctx) -> None:
         obligation = obligation_open(kind=kind, subject=None, anchor_at=ctx.now - timedelta(days=days_ago), owner=lead)
         made.append(obligation)
     ctx.made["programme_obligations"] = made
+    _seed_attestation(ctx, lead)
     if made:
         ctx.say(f"Programme-wide obligations: {len(made)} (quarterly access review, inventory attestation, log review, IR plan review …)")
+
+
+def _seed_attestation(ctx, lead) -> None:
+    """The change-control statement (DPP 2.7), signed two months ago with a link to the change workflow."""
+    from grc.compliance.attestations import attestation_sign
+    from grc.compliance.kit_models import Attestation
+
+    if lead is None or Attestation.objects.exists():
+        return
+    signed_at = ctx.now - timedelta(days=60)
+    attestation_sign(
+        statement="change_control",
+        owner=lead,
+        evidence_url="https://git.example.com/shop/settings/branches",
+        expires_on=(signed_at + timedelta(days=365)).date(),
+        by=lead,
+        step_up_at=signed_at,
+        now=signed_at,
+    )
+    ctx.say("Attestation: change control of storage (DPP 2.7), signed 60 days ago")

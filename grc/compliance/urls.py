@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grc.compliance import kit_views, views
+from grc.compliance import attestation_views, kit_views, views
 
 app_name = "compliance"
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
     path("kit/submissions/<int:pk>/pdf/retry/", kit_views.submission_pdf_retry, name="kit_submission_pdf_retry"),
     path("kit/readiness/", kit_views.readiness_index, name="kit_readiness"),
     path("kit/readiness/<str:clause>/", kit_views.readiness_clause, name="kit_readiness_clause"),
+    path("kit/attestations/", attestation_views.attestations, name="kit_attestations"),
+    path("kit/attestations/sign/<str:key>/", attestation_views.attestation_sign_view, name="kit_attestation_sign"),
+    path("kit/attestations/<int:pk>/", attestation_views.attestation_detail, name="kit_attestation"),
+    path("kit/attestations/<int:pk>/evidence/", attestation_views.attestation_evidence, name="kit_attestation_evidence"),
+    path("kit/attestations/<int:pk>/withdraw/", attestation_views.attestation_withdraw_view, name="kit_attestation_withdraw"),
     path("kit/documents/", kit_views.documents, name="kit_documents"),
     path("kit/documents/new/", kit_views.document_new, name="kit_document_new"),
     path("kit/documents/<int:pk>/review/", kit_views.document_review, name="kit_document_review"),

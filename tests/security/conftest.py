@@ -90,7 +90,7 @@ def _extra_objects(portal: Portal) -> None:
     from assets.models import DataSubjectRequest, DeletionRequest, DestructionCertificate, VulnerabilityScan
     from grc.accounts.models import hash_token
     from grc.accounts.services import activation_link_create
-    from grc.compliance.kit_models import KitDocument, QuestionnaireSubmission
+    from grc.compliance.kit_models import Attestation, KitDocument, QuestionnaireSubmission
     from grc.compliance.services import calendar_feed_token_create
     from grc.evidence.models import AuditFinding, CertificationLetter, EvidencePack
     from grc.policies.models import DocumentVersion
@@ -181,6 +181,18 @@ def _extra_objects(portal: Portal) -> None:
     )
     _file(document.file, "architecture.pdf")
     document.save()
+    attestation = Attestation(
+        statement="change_control",
+        text="t",
+        owner=lead,
+        evidence_name="change.pdf",
+        signed_by=lead,
+        signed_at=now,
+        step_up_at=now,
+        expires_on=now.date(),
+    )
+    _file(attestation.evidence, "change.pdf")
+    attestation.save()
     from grc.evidence.models import Audit, AuditApproval, RemediationEvidence
 
     audit = Audit.objects.order_by("pk").first()

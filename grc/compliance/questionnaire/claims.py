@@ -60,6 +60,40 @@ def obligation_claims(r: Records, kind: str, done: str, missing: str, source: So
     return [Claim(f"{done} every {period}; the last on {day(summary.last_completed_at)}.", sources=(source,), cadence=str(period))], facts
 
 
+def training_claims(r: Records) -> list[Claim]:
+    """Security training of everyone with system access (DPP 1.1), in the words of the live check the
+    dashboard shows: a first training completes the on-joining obligation, a refresher the yearly one."""
+    finding = r.check("1.1", "access_reviews.training")
+    src = Source("Training", reverse("access_reviews:training_overview"))
+    period = str(r.cadences["access_reviews.training_annual"].period)
+    if finding is None or str(finding.status) == "not_tracked":
+        return [Claim.gap_at("No people with system access are registered, so no security training is recorded yet.", src)]
+    gap = str(finding.status) != "met"
+    text = f"Security and data-protection training: {finding.reason}."
+    return [Claim(text, gap=gap, sources=(src,), fix=src if gap else None, cadence=period)]
+
+
+def attestation_claim(r: Records, key: str) -> Claim:
+    """A statement no record can show: its signed attestation is the source; missing, expired or
+    withdrawn, the sentence is a gap that links to the page where it is signed."""
+    from grc.compliance.attestations import EXPIRED, STATEMENTS, WITHDRAWN, attestation_state, in_force
+
+    statement = STATEMENTS[key]
+    attestation = r.attestations.get(key)
+    state = attestation_state(attestation, r.now)
+    sign = Source(f"Sign: {statement.title}", reverse("compliance:kit_attestation_sign", args=[key]))
+    if in_force(state):
+        label = f"Attestation {attestation.pk}, signed on {day(attestation.signed_at)}, valid until {attestation.expires_on:%Y-%m-%d}"
+        return Claim(statement.text, sources=(Source(label, attestation.get_absolute_url()),))
+    if state == EXPIRED:
+        text = f"{statement.missing[:-1]}: the last attestation expired on {attestation.expires_on:%Y-%m-%d}."
+        return Claim(text, gap=True, sources=(Source(f"Attestation {attestation.pk}", attestation.get_absolute_url()),), fix=sign)
+    if state == WITHDRAWN:
+        text = f"{statement.missing[:-1]}: the last attestation was withdrawn on {day(attestation.withdrawn_at)}."
+        return Claim(text, gap=True, sources=(Source(f"Attestation {attestation.pk}", attestation.get_absolute_url()),), fix=sign)
+    return Claim.gap_at(statement.missing, sign)
+
+
 def device_claims(r: Records) -> list[Claim]:
     """Anti-malware on the end-user devices of the inventory (DPP 1.1)."""
     a = r.assets

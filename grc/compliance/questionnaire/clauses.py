@@ -25,6 +25,7 @@ from grc.compliance.questionnaire.claims import (
     scan_claims,
     tags,
     test_pii_claims,
+    training_claims,
 )
 from grc.compliance.questionnaire.records import Records
 from grc.compliance.questionnaire.register import (
@@ -61,23 +62,8 @@ def draft_network(r: Records):
                 diagrams,
             )
         )
-    training, training_facts = obligation_claims(
-        r,
-        "access_reviews.training_annual",
-        "Security and data-protection training",
-        "No security training is recorded yet.",
-        Source("Training", reverse("access_reviews:training_overview")),
-    )
-    initial = r.kind("access_reviews.training_initial")
-    if initial.overdue_count:
-        training.append(
-            Claim(
-                f"{plural(initial.overdue_count, 'new joiner')} {verb(initial.overdue_count, 'has', 'have')} not completed training on time.",
-                gap=True,
-                sources=(Source("Training", reverse("access_reviews:training_overview")),),
-            )
-        )
-    facts.update(training_facts)
+    training = training_claims(r)
+    facts["security training"] = training[0].text
     facts.update({"end-user devices": a["devices"], "devices with anti-malware": a["devices_protected"], "network diagrams": len(network)})
     return claims + training, facts
 

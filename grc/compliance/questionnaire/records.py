@@ -397,6 +397,13 @@ class Records:
 
         return list(KitDocument.objects.filter(superseded_at__isnull=True).order_by("kind", "title", "pk"))
 
+    @cached_property
+    def attestations(self) -> dict:
+        """The newest signed attestation of each statement (``grc.compliance.attestations``)."""
+        from grc.compliance.attestations import current_attestations
+
+        return current_attestations()
+
     # --- the portal's own configuration ----------------------------------------------------------------
     @cached_property
     def password_rules(self):
@@ -405,12 +412,15 @@ class Records:
         return enforced_password_rules()
 
     def check(self, clause: str, name: str):
-        """A registered live check's result (``grc.compliance.registry``), or None."""
+        """A registered live check's result (``grc.compliance.registry``), or None; run once per Records."""
         from grc.compliance.posture import run_check
         from grc.compliance.registry import checks_for
         from grc.compliance.selectors import in_savepoint
 
-        for check_name, check in checks_for(clause):
-            if check_name == name:
-                return run_check(check_name, in_savepoint(check), self.now)
-        return None
+        cache = self.__dict__.setdefault("_checks", {})
+        if (clause, name) not in cache:
+            cache[(clause, name)] = next(
+                (run_check(check_name, in_savepoint(check), self.now) for check_name, check in checks_for(clause) if check_name == name),
+                None,
+            )
+        return cache[(clause, name)]

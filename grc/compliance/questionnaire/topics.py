@@ -14,6 +14,7 @@ from django.urls import reverse
 from grc.compliance.questionnaire.base import Claim, Source, day, listed, plural, verb
 from grc.compliance.questionnaire.claims import (
     assets_link,
+    attestation_claim,
     credential_claims,
     drafter,
     encryption_claims,
@@ -289,17 +290,8 @@ def draft_fix_tracking(r: Records):
 def draft_change_owner(r: Records):
     changes = r.major_changes
     src = Source("Major changes", reverse("policies:major_changes"))
-    access = r.policy("access_control")
-    policy = (
-        Source("Access control policy", access.url)
-        if access is not None and access.in_force
-        else Source("Policy library", reverse("policies:index"))
-    )
     claims = [
-        Claim(
-            "Changes to systems and storage are tested, verified and approved before release, and only named administrators may make them.",
-            sources=(policy,),
-        ),
+        attestation_claim(r, "change_control"),
         Claim(
             f"Major infrastructure and system changes are logged ({plural(changes['year'], 'change')} in the last 12 months) "
             "and each opens a review of the incident response plan.",
