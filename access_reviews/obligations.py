@@ -196,9 +196,11 @@ def register() -> None:
     register_provider(QUARTERLY, QuarterlyReviewProvider())
     register_provider(TRAINING_INITIAL, TrainingProvider())
     register_provider(TRAINING_ANNUAL, TrainingProvider())
-    register_check("1.1", "access_reviews.training", check_training)
-    register_check("1.2", "access_reviews.last_review", check_last_review)
-    register_check("1.2", "access_reviews.deprovisioning", check_deprovisioning)
-    register_check("1.2", "access_reviews.orphan_shared", check_orphan_shared)
-    register_check("1.3", "access_reviews.privileged_requests", check_privileged_requests)
+    register_check("1.1", "access_reviews.training", check_training, title="Security training of everyone with system access")
+    register_check("1.2", "access_reviews.last_review", check_last_review, title="Quarterly access review completed")
+    register_check("1.2", "access_reviews.deprovisioning", check_deprovisioning, title="Access of leavers removed within 24 hours")
+    register_check("1.2", "access_reviews.orphan_shared", check_orphan_shared, title="No orphan, shared or generic accounts")
+    register_check(
+        "1.3", "access_reviews.privileged_requests", check_privileged_requests, title="Privileged accounts backed by an approved request"
+    )
     register_scope("access_reviews.systems", in_scope_systems)

@@ -88,4 +88,6 @@ def check_amazon_notification(now: datetime) -> CheckResult:
 
 def register() -> None:
     register_provider(KIND, AmazonNotificationProvider())
-    register_check("1.6", "incidents.amazon_notification", check_amazon_notification)
+    register_check(
+        "1.6", "incidents.amazon_notification", check_amazon_notification, title="Amazon notified within 24 hours of each Security Incident"
+    )

@@ -105,6 +105,8 @@ class LogReviewProvider:
 def _ago(moment: datetime, now: datetime) -> str:
     """Whole days, as auditors count them ("16 days ago"); shorter spans in hours/minutes."""
     delta = max(now - moment, timedelta(0))
+    if delta < timedelta(minutes=1):
+        return "just now"
     return f"{delta.days} days ago" if delta.days >= 2 else f"{span(delta)} ago"
 
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from grc.audit.chain import chain_verify_record
 from grc.audit.models import Alarm, AuditEvent, LogReview
-from grc.audit.reviews import log_review_record
+from grc.audit.reviews import KIND, log_review_record, reviews_url
 from grc.audit.services import record_event
+from grc.compliance.services import obligation_open
 
 DEMO_ADDRESS = "203.0.113.7"  # TEST-NET-3: documentation range, never a real client
 
@@ -18,6 +19,8 @@ def seed(ctx) -> None:
     target = ctx.users.get("staff2") or ctx.users.get("staff")
     if lead is None or Alarm.objects.exists() or LogReview.objects.exists():
         return
+    # the review completes the obligation that was running (on time), and the next one starts from it
+    obligation_open(kind=KIND, subject=None, anchor_at=ctx.now - timedelta(days=15), owner=lead, url=reviews_url())
     review = log_review_record(
         by=lead,
         period_start=ctx.now - timedelta(days=17),

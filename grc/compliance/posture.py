@@ -75,6 +75,13 @@ class Finding:
     missing: bool = False  # a record is missing for an in-scope system: the clause cannot be met
     portal: bool = False  # judged on the portal's own settings only
 
+    @property
+    def title(self) -> str:
+        """What a reader sees: a check's registered title (never a code name such as ``risks.register``)."""
+        from grc.compliance.registry import check_title
+
+        return check_title(self.name) if self.source == "check" else self.name
+
 
 @dataclass(frozen=True)
 class RequirementStatus:

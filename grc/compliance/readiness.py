@@ -34,7 +34,6 @@ from grc.compliance.questionnaire.claims import (
     device_claims,
     encryption_claims,
     findings_claims,
-    ir_plan_claims,
     release_claims,
     test_pii_claims,
     training_claims,
@@ -56,6 +55,7 @@ class EvidenceItem:
     detail: str  # what the records say, in words
     evidence: tuple[Source, ...] = ()
     fix: Source | None = None
+    check: str = ""  # the registered live check the item repeats (same status as on the dashboard), if any
 
     @property
     def label(self) -> str:
@@ -144,12 +144,16 @@ def from_documents(key: str, asks: str, kinds: tuple[str, ...], r: Records) -> E
     return EvidenceItem(key, asks, MET, f"{plural(len(docs), 'document')} attached; last reviewed {day(latest)}.", (listing,))
 
 
-def from_check(key: str, asks: str, clause: str, name: str, r: Records) -> EvidenceItem:
+def from_check(key: str, asks: str, clause: str, name: str, r: Records, label: str = "") -> EvidenceItem:
+    """An item that repeats a live check of the dashboard: the same status and the same words."""
     finding = r.check(clause, name)
     if finding is None:
-        return EvidenceItem(key, asks, NOT_MET, "The portal check is not registered.")
+        return EvidenceItem(key, asks, NOT_MET, "The portal check is not registered.", check=name)
     status = {"met": MET, "at_risk": AT_RISK}.get(str(finding.status), NOT_MET)
-    return EvidenceItem(key, asks, status, finding.reason[:1].upper() + finding.reason[1:] + ".")
+    source = Source(label or asks, finding.url) if finding.url else None
+    evidence = (source,) if source else ()
+    fix = source if status != MET else None
+    return EvidenceItem(key, asks, status, finding.reason[:1].upper() + finding.reason[1:] + ".", evidence, fix, check=name)
 
 
 def from_result(key: str, asks: str, result: CheckResult, label: str = "Control register") -> EvidenceItem:
@@ -230,8 +234,16 @@ SPECS: dict[str, list[ItemSpec]] = {
             r,
             _link("risks:index", "Risk register"),
         ),
-        lambda r: from_claims(
-            "ir_plan", "Incident response plan, reviewed every six months and after major changes", ir_plan_claims(r, {})
+        lambda r: from_check(
+            "risk_register",
+            "Risk register: every risk above the appetite has a treatment plan",
+            "1.6",
+            "risks.register",
+            r,
+            "Risk register",
+        ),
+        lambda r: from_check(
+            "ir_plan", "Incident response plan, reviewed every six months and after major changes", "1.6", "policies.ir_plan", r, "IR plan"
         ),
         lambda r: from_area("incidents", "Incident records with Amazon notified within 24 hours", "risk_ir", r),
     ],
@@ -254,12 +266,8 @@ SPECS: dict[str, list[ItemSpec]] = {
         lambda r: from_documents("data_flow", "Data-flow diagram of PII", ("data_flow",), r),
     ],
     "2.3": [
-        lambda r: from_obligation(
-            "inventory",
-            "Asset inventory, updated and attested quarterly",
-            "assets.inventory_attestation",
-            r,
-            _link("assets:attestations", "Inventory attestations"),
+        lambda r: from_check(
+            "inventory", "Asset inventory, updated and attested quarterly", "2.3", "Asset inventory current and attested", r, "Inventory"
         ),
         lambda r: from_area("baselines", "Baseline configurations; no PII on personal devices or unencrypted removable media", "assets", r),
         lambda r: from_documents("architecture", "Architecture diagram", ("architecture",), r),
@@ -285,7 +293,10 @@ SPECS: dict[str, list[ItemSpec]] = {
         ),
         lambda r: from_claims("code_scans", "Code scans before each release", release_claims(r)[0]),
         lambda r: from_claims("environments", "No test-environment asset of the inventory holds PII", test_pii_claims(r, {})),
-        lambda r: from_claims("credentials", "Credentials of the inventory stored encrypted and rotated", credential_claims(r)),
+        # rotation is good practice, not a DPP 2.5 rule: a gap here is "out of date", never "missing"
+        lambda r: from_claims(
+            "credentials", "Credentials of the inventory stored encrypted and rotated", credential_claims(r), gap_status=AT_RISK
+        ),
     ],
     "2.6": [
         from_register(

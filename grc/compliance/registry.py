@@ -80,9 +80,20 @@ def providers() -> dict[str, ObligationProvider]:
     return dict(_providers)
 
 
-def register_check(clause: str, name: str, check: Callable[[datetime], CheckResult]) -> None:
+_check_titles: dict[str, str] = {}
+
+
+def register_check(clause: str, name: str, check: Callable[[datetime], CheckResult], *, title: str = "") -> None:
+    """``name`` identifies the check in code and tests; ``title`` is what pages and packs print
+    (default: the name, which should then read as English)."""
     entries = _checks.setdefault(clause, [])
     entries[:] = [(n, c) for n, c in entries if n != name] + [(name, check)]
+    if title:
+        _check_titles[name] = title
+
+
+def check_title(name: str) -> str:
+    return _check_titles.get(name, name)
 
 
 def checks_for(clause: str) -> list[tuple[str, Callable[[datetime], CheckResult]]]:

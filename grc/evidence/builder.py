@@ -134,9 +134,13 @@ def assemble(
     started = time.monotonic()
     progress(2, "Computing the DPP status of each clause")
     wanted = scope_clauses(clauses)
+    ctx = PackContext(period=period, now=now, clauses=wanted)
+    for clause in wanted:
+        for block in blocks_for(clause):
+            if block.prepare is not None:
+                block.prepare(ctx)
     with evaluation():  # the status lines and the sections read the same facts (e.g. the control register)
         rows = {row.requirement.clause: row for row in requirement_statuses(now)}
-        ctx = PackContext(period=period, now=now, clauses=wanted)
         sections: list[ClauseSection] = []
         plan = [(clause, blocks_for(clause)) for clause in wanted if clause in rows]
         total = sum(len(blocks) for _clause, blocks in plan) or 1

@@ -278,7 +278,7 @@ def register() -> None:
         register_provider(kind, DocumentReviewProvider(kind))
     register_provider(MAJOR_CHANGE_KIND, MajorChangeProvider())
     register_provider(ACKNOWLEDGEMENT_KIND, AcknowledgementProvider())
-    register_check("1.6", "policies.ir_plan", check_ir_plan)
+    register_check("1.6", "policies.ir_plan", check_ir_plan, title="Incident response plan approved and reviewed")
     for clause, name, check in document_checks():
         register_check(clause, name, check)
     register_related_apps()

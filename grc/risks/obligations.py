@@ -145,4 +145,4 @@ def register() -> None:
     register_provider(ANNUAL_REVIEW, AnnualReviewProvider())
     register_provider(TREATMENT_ACTION, TreatmentActionProvider())
     register_provider(ACCEPTANCE_REVISIT, AcceptanceRevisitProvider())
-    register_check("1.6", CHECK_NAME, check_risk_register)
+    register_check("1.6", CHECK_NAME, check_risk_register, title="Risk register with treatment plans above the appetite")

@@ -77,12 +77,19 @@ def test_an_item_is_missing_until_the_evidence_exists_and_then_current(lead):
 
 def test_an_obligation_item_is_out_of_date_when_overdue(lead):
     now = timezone.now()
-    assert item(readiness_checklist("2.3", now), "inventory").status == "not_met"
-    obligation_complete(kind="assets.inventory_attestation", subject=None, completed_at=now - timedelta(days=200), completed_by=lead)
-    stale = item(readiness_checklist("2.3", now), "inventory")
-    assert stale.status == "at_risk" and stale.label == "out of date" and "due every 3 months" in stale.detail
-    obligation_complete(kind="assets.inventory_attestation", subject=None, completed_at=now - timedelta(days=1), completed_by=lead)
-    assert item(readiness_checklist("2.3", now), "inventory").status == "met"
+    assert item(readiness_checklist("2.1", now), "purge").status == "not_met"
+    obligation_complete(kind="assets.retention_check", subject=None, completed_at=now - timedelta(days=200), completed_by=lead)
+    stale = item(readiness_checklist("2.1", now), "purge")
+    assert stale.status == "at_risk" and stale.label == "out of date" and "due every 1 month" in stale.detail
+    obligation_complete(kind="assets.retention_check", subject=None, completed_at=now - timedelta(days=1), completed_by=lead)
+    assert item(readiness_checklist("2.1", now), "purge").status == "met"
+
+
+def test_the_inventory_item_is_the_dashboards_inventory_check(lead):
+    now = timezone.now()
+    inventory = item(readiness_checklist("2.3", now), "inventory")
+    assert inventory.check == "Asset inventory current and attested" and inventory.status != "met"
+    assert inventory.fix is not None and inventory.fix.url
 
 
 def test_diagrams_are_attached_with_review_dates_on_the_obligation_clock(lead):
@@ -183,4 +190,4 @@ def test_the_readiness_overview_costs_the_same_queries_for_10_or_500_stores(lead
 
 
 # pinned: the records once, the control register once (register_facts), documents, the checks (the audit trail's reads its cadence)
-READINESS_QUERIES = 47  # + the signed attestations (one query), the 1.1 training check (three)
+READINESS_QUERIES = 63  # + the signed attestations (1), the checks it repeats: training (3), risk register, IR plan, inventory (16)

@@ -88,7 +88,8 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 class FindingOutSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="check or obligation")
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="the check's or obligation kind's stable name")
+    title = serializers.CharField(help_text="what the portal's pages print")
     status = serializers.ChoiceField(choices=[state.value for state in RequirementState])
     reason = serializers.CharField()
 
@@ -131,7 +132,8 @@ class DppStatusView(ApiViewMixin, GenericAPIView):
                         "status": row.status.status.value,
                         "reason": row.status.reason,
                         "findings": [
-                            {"source": f.source, "name": f.name, "status": f.status.value, "reason": f.reason} for f in row.status.findings
+                            {"source": f.source, "name": f.name, "title": f.title, "status": f.status.value, "reason": f.reason}
+                            for f in row.status.findings
                         ],
                     }
                     for row in rows

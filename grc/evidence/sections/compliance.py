@@ -18,6 +18,16 @@ from grc.evidence.sections.registry import Evidence, Mark, register
 COLUMNS = ("Kind", "Deadline", "Subject", "Started", "Due", "Completed", "Result", "Waived because")
 
 
+def subject_words(subject_type: str) -> str:
+    """``access_reviews.person`` → "person": a reader sees the record's name, not the code's."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(subject_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return subject_type.rsplit(".", 1)[-1].replace("_", " ")
+
+
 def obligations_in_period(ctx: PackContext, clause: str):
     from grc.compliance.models import Obligation
 
@@ -38,7 +48,9 @@ def obligation_evidence(ctx: PackContext) -> Evidence:
         kind = cadence.title if cadence else obligation.kind
         results[result.status] += 1
         per_kind[kind][result.status] += 1
-        subject = "programme" if obligation.subject_type == "programme" else f"{obligation.subject_type} #{obligation.subject_id}"
+        subject = (
+            "programme" if obligation.subject_type == "programme" else f"{subject_words(obligation.subject_type)} #{obligation.subject_id}"
+        )
         rows.append(
             [
                 kind,

@@ -74,16 +74,21 @@ class Block:
     order: int
     collect: Callable[[Any], Evidence]
     template: str = DEFAULT_TEMPLATE
+    prepare: Callable[[Any], None] | None = None  # runs before the clause statuses are computed
 
 
 _blocks: dict[str, Block] = {}
 
 
-def register(*, clause: str, key: str, title: str, order: int = 50, template: str = DEFAULT_TEMPLATE):
-    """Register ``collect`` as the block ``key`` of ``clause`` (re-registering a key replaces it)."""
+def register(*, clause: str, key: str, title: str, order: int = 50, template: str = DEFAULT_TEMPLATE, prepare=None):
+    """Register ``collect`` as the block ``key`` of ``clause`` (re-registering a key replaces it).
+
+    ``prepare(ctx)``, when given, runs before the pack computes any clause's status: a block whose
+    evidence is also what a status reads (the chain verification behind the 2.6 check) records it
+    there, so the status line and the block state the same verification."""
 
     def decorator(collect: Callable[[Any], Evidence]):
-        _blocks[key] = Block(key=key, clause=clause, title=title, order=order, collect=collect, template=template)
+        _blocks[key] = Block(key=key, clause=clause, title=title, order=order, collect=collect, template=template, prepare=prepare)
         return collect
 
     return decorator

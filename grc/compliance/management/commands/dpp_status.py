@@ -29,7 +29,8 @@ class Command(BaseCommand):
                     "reason": row.status.reason,
                     "evidence": [{"name": name, "url": url} for name, url in row.status.links],
                     "findings": [
-                        {"source": f.source, "name": f.name, "status": f.status.value, "reason": f.reason} for f in row.status.findings
+                        {"source": f.source, "name": f.name, "title": f.title, "status": f.status.value, "reason": f.reason}
+                        for f in row.status.findings
                     ],
                 }
                 for row in rows
