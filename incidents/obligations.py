@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.urls import reverse
 
+from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from incidents.clock import KIND
 
@@ -66,7 +67,7 @@ def check_amazon_notification(now: datetime) -> CheckResult:
     if overdue:
         return CheckResult(
             "not_met",
-            f"{_plural(overdue, 'incident')} not notified to Amazon within 24 hours of detection; {summary}",
+            f"{_plural(overdue, 'incident')} not notified to Amazon within {effective_cadence(KIND).period} of detection; {summary}",
             url + "?state=overdue",
         )
     if late:
@@ -75,7 +76,7 @@ def check_amazon_notification(now: datetime) -> CheckResult:
     if next_due is not None:
         from grc.timefmt import time_left
 
-        status = "at_risk" if next_due - now <= timedelta(hours=12) else "met"
+        status = "at_risk" if next_due - now <= effective_cadence(KIND).warning else "met"  # the clock's own warning window
         return CheckResult(
             status,
             f"{_plural(running.count(), 'Amazon clock')} running, the next {time_left(next_due, now)}; {summary}",

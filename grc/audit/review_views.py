@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -14,7 +12,7 @@ from grc.accounts.permissions import LEAD_OR_AUDITOR, SECURITY_LEAD, role_requir
 from grc.audit.chain import last_verification
 from grc.audit.forms import LogReviewForm
 from grc.audit.models import LogReview
-from grc.audit.reviews import KIND, REVIEW_EVERY, log_review_record
+from grc.audit.reviews import KIND, log_review_record, review_every
 from grc.audit.selectors import open_alarms
 from grc.audit.views import tabs_context
 from grc.compliance.services import open_obligation
@@ -44,7 +42,8 @@ def reviews(request):
 def review_create(request):
     now = timezone.now()
     last = LogReview.objects.order_by("-reviewed_at").first()
-    start = last.period_end if last else now - REVIEW_EVERY
+    every = review_every(now)
+    start = last.period_end if last else now - every
     form = LogReviewForm(request.POST or None, initial={"period_start": timezone.localtime(start), "period_end": timezone.localtime(now)})
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +59,7 @@ def review_create(request):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Log review recorded. The next one is due in 14 days.")
+            messages.success(request, f"Log review recorded. The next one is due in {every.days} days.")
             return redirect("audit:reviews")
     context = {
         "form": form,
@@ -68,9 +67,9 @@ def review_create(request):
         "alarms": open_alarms(limit=10),
         "verification": last_verification(),
         "since_last": (now - last.reviewed_at) if last else None,
-        "overdue": bool(last and now - last.reviewed_at > REVIEW_EVERY),
+        "overdue": bool(last and now - last.reviewed_at > every),
         "now": now,
-        "window": timedelta(days=14),
+        "window": every,
         **tabs_context("reviews"),
     }
     return render(request, "audit/review_form.html", context, status=400 if form.errors else 200)

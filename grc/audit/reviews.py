@@ -22,16 +22,18 @@ from django.urls import reverse
 
 from grc.audit.models import Alarm, AuditEvent, LogReview
 from grc.audit.services import record_change
-from grc.compliance.cadences import cadence_for, effective_cadence
+from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult
 from grc.compliance.services import obligation_complete, obligation_open, open_obligation
 from grc.timefmt import span, time_left
 
 KIND = "audit.log_review"
-# The table's period as a span, for grc/audit/review_views.py until it reads ``effective_cadence``
-# too; the live check below uses the period in force.
-REVIEW_EVERY = timedelta(days=cadence_for(KIND).period.days)
 VERIFY_EVERY = timedelta(days=2)  # the daily task verifies; two days without one is a risk
+
+
+def review_every(now: datetime) -> timedelta:
+    """The period in force between two log reviews (14 days, or tighter if the security lead set it), as a span."""
+    return effective_cadence(KIND).due_after(now) - now
 
 
 def reviews_url() -> str:

@@ -18,6 +18,9 @@ from grc.evidence.sections.registry import Evidence, Mark, register
 TRAINING_VALID_DAYS = 365
 
 
+CANCELLED = "task cancelled, the removal no longer applied"  # a withdrawn task is waived, never "met"
+
+
 @register(clause="1.1", key="access_reviews.training", title="Security and data-protection training", order=20)
 def training(ctx: PackContext) -> Evidence:
     from access_reviews.models import Person, TrainingRecord
@@ -134,7 +137,9 @@ def campaigns(ctx: PackContext) -> Evidence:
                         r["reviewer"],
                         r["due_at"],
                         r["confirmed_at"],
-                        on_time(r["confirmed_at"], r["due_at"], ctx.now) if r["due_at"] else "—",
+                        on_time(r["confirmed_at"], r["due_at"], ctx.now, waived_reason=CANCELLED if r["state"] == "cancelled" else "")
+                        if r["due_at"]
+                        else "—",
                         r["state"],
                     ]
                     for r in report["revocations"]
@@ -179,7 +184,7 @@ def terminations(ctx: PackContext) -> Evidence:
     )
     rows, results = [], Counter()
     for task in tasks:
-        result = on_time(task.closed_at, task.due_at, ctx.now)
+        result = on_time(task.closed_at, task.due_at, ctx.now, waived_reason=CANCELLED if task.outcome == "cancelled" else "")
         results[result.status] += 1
         rows.append(
             [

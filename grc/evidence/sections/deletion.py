@@ -4,26 +4,25 @@ with the SHA-256 recorded when they were signed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Q
 
 from grc.evidence.collect import PackContext, on_time, person_name
 from grc.evidence.sections.registry import Evidence, register
 
-THIRTY_DAYS = timedelta(days=30)
-NINETY_DAYS = timedelta(days=90)
+DELETE_KIND, LIVE_KIND = "assets.deletion_30d", "assets.deletion_90d"
 
 
 @register(clause="1.7", key="assets.deletion", title="Deletion requests: 30 and 90 days, certificates", order=10)
 def deletion_requests(ctx: PackContext) -> Evidence:
     from assets.deletion_rules import STATE_LABELS
     from assets.selectors import annotate_deletion_state, deletion_requests_with_state
+    from grc.compliance.cadences import effective_cadence
 
     # received before the period ended, and either in it or not yet certified when it started
     in_period = deletion_requests_with_state().filter(received_at__lt=ctx.period.end_at)
     in_period = in_period.filter(ctx.between("received_at") | ~Q(certificate__signed_at__lt=ctx.period.start_at))
     requests = annotate_deletion_state(in_period.order_by("received_at", "pk"))
+    delete_within, live_within = effective_cadence(DELETE_KIND), effective_cadence(LIVE_KIND)  # the periods in force
     rows = []
     for item in requests:
         certificate = getattr(item, "certificate", None) if item.state == "certified" else None
@@ -41,9 +40,9 @@ def deletion_requests(ctx: PackContext) -> Evidence:
                 item.received_at,
                 len(item.store_states),
                 item.deleted_at,
-                on_time(item.deleted_at, item.received_at + THIRTY_DAYS, ctx.now),
+                on_time(item.deleted_at, delete_within.due_after(item.received_at), ctx.now),
                 item.live_deleted_at,
-                on_time(item.live_deleted_at, item.received_at + NINETY_DAYS, ctx.now),
+                on_time(item.live_deleted_at, live_within.due_after(item.received_at), ctx.now),
                 STATE_LABELS[item.state],
                 f"{certificate.signed_at:%Y-%m-%d} by {person_name(certificate.signed_by)}" if certificate else "—",
                 attachment.path if attachment else "—",
@@ -56,16 +55,16 @@ def deletion_requests(ctx: PackContext) -> Evidence:
             "Received",
             "Stores",
             "Deleted",
-            "30 days",
+            f"Within {delete_within.period}",
             "Live copies deleted",
-            "90 days",
+            f"Within {live_within.period}",
             "State",
             "Certificate signed",
             "Certificate (in the ZIP)",
         ),
         rows=rows,
         csv_name="deletion-requests",
-        description="DPP 1.7: Amazon's deletion requests with the 30- and 90-day results and certificates",
+        description=f"DPP 1.7: Amazon's deletion requests with the {delete_within.period} and {live_within.period} results and certificates",
         empty="Amazon sent no deletion request in this period.",
     )
     return Evidence(facts=[("Deletion requests", len(rows))], tables=[table])
