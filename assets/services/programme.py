@@ -36,7 +36,10 @@ def programme_url(kind: str) -> str:
 
 
 def _ever_completed(kind: str) -> bool:
-    return Obligation.objects.filter(kind=kind, subject_type=PROGRAMME, subject_id=kind, completed_at__isnull=False).exists()
+    """A waiver is not a completion: only a real one counts."""
+    return Obligation.objects.filter(
+        kind=kind, subject_type=PROGRAMME, subject_id=kind, completed_at__isnull=False, waived_reason=""
+    ).exists()
 
 
 @transaction.atomic
