@@ -125,6 +125,9 @@ class MappingForm(StyledForm):
 
 class ApplyForm(StyledForm):
     import_good_rows = forms.BooleanField(required=False, label="Import the good rows and skip the rows with errors")
+    confirm_downgrades = forms.BooleanField(
+        required=False, label="Apply the downgrades: these accounts lose privileged or MFA on, as listed above"
+    )
 
 
 class CampaignStartForm(StyledForm):

@@ -2,7 +2,10 @@
 
 ``plan_accounts`` reads and checks every row (errors by line number, never echoing cell values)
 and compares the good rows with the registry: adds, changes, unchanged and removes (accounts in
-the portal but not in the file). ``apply_accounts`` writes a plan with bulk operations, so a
+the portal but not in the file). A sync never erases by omission: a field a row does not state (a
+column not mapped, an empty cell, a key left out of an API row) keeps the stored value; only an
+explicit API ``null`` clears one. Changes that take privileged or MFA-on away are counted as
+downgrades and applied only when confirmed (``downgrade_kinds``). ``apply_accounts`` writes a plan with bulk operations, so a
 25,000-row file imports in seconds; the caller wraps it in one transaction (all or nothing).
 """
 
@@ -16,10 +19,11 @@ from typing import Any
 from django.db import connection
 
 from access_reviews.flags import AccountFacts, account_flags, flag_values, is_privileged_role
-from access_reviews.imports.values import CellError, read_bool, read_datetime, read_mfa, read_text
+from access_reviews.imports.values import CellError, mask_email, read_bool, read_datetime, read_mfa, read_text
 from access_reviews.models import AccessRequest, Account, Person, PersonStatus, RequestStatus, System
 from grc.crypto import blind_index
 from grc.csvio import CsvRow, RowError
+from grc.logging import redact
 
 # target field → (label, required, header names it is guessed from)
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -79,6 +83,17 @@ class AccountRow:
     name: str
     name_index: str
     values: dict[str, Any]
+    reported: frozenset[str] = frozenset()  # the fields this row stated (the rest keep their stored values)
+
+
+@dataclass
+class CellRow:
+    """One row as the planner reads it: ``cells`` holds only the fields the row states, by target
+    name (``FIELDS``). A target left out keeps the account's stored value; ``None`` clears it (sets
+    the field's empty value: no person, no privilege, MFA unknown, no last login; a yes/no its default)."""
+
+    line: int
+    cells: dict[str, str | None]
 
 
 @dataclass
@@ -90,6 +105,7 @@ class AccountPlan:
     unchanged: list[tuple[AccountRow, dict[str, Any]]] = field(default_factory=list)
     removes: list[dict[str, Any]] = field(default_factory=list)
     bad_row_accounts: dict[int, dict[str, Any]] = field(default_factory=dict)  # existing accounts named on bad rows
+    downgrades: list[tuple[AccountRow, list[str]]] = field(default_factory=list)  # (row, ["privileged", "mfa"])
     unmatched_emails: int = 0
     flag_counts: dict[str, int] = field(default_factory=dict)
 
@@ -102,7 +118,43 @@ class AccountPlan:
             "unchanged": len(self.unchanged),
             "removes": len(self.removes),
             "unmatched_emails": self.unmatched_emails,
+            "privileged_downgrades": sum("privileged" in kinds for _row, kinds in self.downgrades),
+            "mfa_downgrades": sum("mfa" in kinds for _row, kinds in self.downgrades),
         }
+
+
+def downgrade_kinds(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What a change takes away that the access review relies on: ``privileged`` (a privileged
+    account would no longer be shown as one) and ``mfa`` (MFA on → off or unknown). Such a change is
+    applied only when confirmed, because a feed that merely stops sending a field looks the same."""
+    kinds = []
+    if old.get("privileged") and not new.get("privileged"):
+        kinds.append("privileged")
+    if old.get("mfa") == "yes" and new.get("mfa") != "yes":
+        kinds.append("mfa")
+    return kinds
+
+
+def downgrade_message(names: dict[str, list[str]], *, limit: int = 20) -> str:
+    """``names`` is {"privileged": [account names], "mfa": [...]}: one sentence saying how many and
+    which (the first ``limit`` of each), shared by the API's 400 and the import page."""
+
+    def listed(items: list[str]) -> str:
+        shown = ", ".join(items[:limit])
+        return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+    parts = []
+    if names.get("privileged"):
+        count = len(names["privileged"])
+        parts.append(f"{count} privileged account{'s' if count != 1 else ''} would lose privileged ({listed(names['privileged'])})")
+    if names.get("mfa"):
+        count = len(names["mfa"])
+        parts.append(f"{count} account{'s' if count != 1 else ''} with MFA on would have MFA off or unknown ({listed(names['mfa'])})")
+    return "; ".join(parts) + "."
+
+
+def plan_downgrade_names(plan: AccountPlan) -> dict[str, list[str]]:
+    return {kind: [row.name for row, kinds in plan.downgrades if kind in kinds] for kind in ("privileged", "mfa")}
 
 
 class _Lookups:
@@ -137,50 +189,72 @@ class _Lookups:
         self.existing = {row["name_index"]: row for row in Account.objects.filter(system=system).values(*columns)}
 
 
-def _read_row(row: CsvRow, mapping: dict[str, str], lookups: _Lookups, plan: AccountPlan) -> AccountRow:
-    def cell(target: str) -> str:
-        column = mapping.get(target)
-        return row.values.get(column, "") if column else ""
+def csv_cells(row: CsvRow, mapping: dict[str, str]) -> CellRow:
+    """A file's row as cells. An empty cell states nothing, like a key left out of an API row: the
+    account keeps what is stored (a new account gets the default). A column that is not mapped is
+    never read. To set MFA unknown or no last login, a file says so (``unknown``, ``never``)."""
+    cells: dict[str, str | None] = {}
+    for target, column in mapping.items():
+        if target not in FIELDS or not column:
+            continue
+        text = row.values.get(column, "")
+        if target == "account" or text.strip():
+            cells[target] = text
+    return CellRow(line=row.line, cells=cells)
 
-    name = read_text(cell("account"), mapping["account"], max_length=300, required=True)
+
+def _read_row(row: CellRow, mapping: dict[str, str], lookups: _Lookups, plan: AccountPlan) -> AccountRow:
+    cells = row.cells
+
+    def cell(target: str) -> str:
+        return cells.get(target) or ""
+
+    def label(target: str) -> str:
+        return mapping.get(target) or target
+
+    name = read_text(cell("account"), label("account"), max_length=300, required=True)
+    name_index = blind_index(name)
     values: dict[str, Any] = {}
-    if mapping.get("person_id") or mapping.get("email"):
+    if "person_id" in cells or "email" in cells:
         person = None
         person_id = cell("person_id").strip()
         email = cell("email").strip()
         if person_id:
             person = lookups.person_by_id.get(person_id)
             if person is None:
-                raise CellError(f"{mapping['person_id']}: no person with this id in the registry")
+                raise CellError(f"{label('person_id')}: no person with this id in the registry")
         elif email:
             person = lookups.person_by_email.get(blind_index(email))
             plan.unmatched_emails += person is None
         values["person_id"] = person[0] if person else None
-    if mapping.get("privilege"):
-        values["privilege"] = read_text(cell("privilege"), mapping["privilege"], max_length=120)
-    if mapping.get("privileged"):
-        values["privileged"] = read_bool(cell("privileged"), mapping["privileged"], default=False)
+    if "privilege" in cells:
+        values["privilege"] = read_text(cell("privilege"), label("privilege"), max_length=120)
+    if cells.get("privileged") is not None:
+        values["privileged"] = read_bool(cell("privileged"), label("privileged"), default=False)
     elif "privilege" in values:
         values["privileged"] = is_privileged_role(values["privilege"])
-    if mapping.get("mfa"):
-        values["mfa"] = read_mfa(cell("mfa"), mapping["mfa"])
-    if mapping.get("last_login"):
-        values["last_login_at"] = read_datetime(cell("last_login"), mapping["last_login"])
-    if mapping.get("enabled"):
+    elif "privileged" in cells:  # cleared: what the stored privilege implies
+        stored = lookups.existing.get(name_index)
+        values["privileged"] = is_privileged_role(stored["privilege"] if stored else "")
+    if "mfa" in cells:
+        values["mfa"] = read_mfa(cell("mfa"), label("mfa"))
+    if "last_login" in cells:
+        values["last_login_at"] = read_datetime(cell("last_login"), label("last_login"))
+    if "enabled" in cells:
         enabled_word = cell("enabled").strip().lower()
-        inverted = _norm(mapping["enabled"]) == "suspended"  # a "Suspended" column means the opposite
-        enabled = read_bool(enabled_word, mapping["enabled"], default=not inverted)
+        inverted = _norm(label("enabled")) == "suspended"  # a "Suspended" column means the opposite
+        enabled = read_bool(enabled_word, label("enabled"), default=not inverted)
         values["enabled"] = not enabled if inverted else enabled
-    if mapping.get("service_account"):
+    if "service_account" in cells:
         word = cell("service_account").strip().lower()
         values["is_service_account"] = word in {"service", "service account", "robot", "bot"} or (
-            word not in {"user", "person", "human", "member"} and read_bool(word, mapping["service_account"], default=False)
+            word not in {"user", "person", "human", "member"} and read_bool(word, label("service_account"), default=False)
         )
-    if mapping.get("purpose"):
-        values["purpose"] = read_text(cell("purpose"), mapping["purpose"], max_length=500)
-    if mapping.get("shared"):
-        values["is_shared"] = read_bool(cell("shared"), mapping["shared"], default=False)
-    return AccountRow(line=row.line, name=name, name_index=blind_index(name), values=values)
+    if "purpose" in cells:
+        values["purpose"] = read_text(cell("purpose"), label("purpose"), max_length=500)
+    if "shared" in cells:
+        values["is_shared"] = read_bool(cell("shared"), label("shared"), default=False)
+    return AccountRow(line=row.line, name=name, name_index=name_index, values=values, reported=frozenset(values))
 
 
 def _flags_for(name: str, merged: dict[str, Any], lookups: _Lookups) -> dict[str, object]:
@@ -200,13 +274,19 @@ def _flags_for(name: str, merged: dict[str, Any], lookups: _Lookups) -> dict[str
 
 
 def plan_accounts(system: System, mapping: dict[str, str], rows: list[CsvRow]) -> tuple[AccountPlan, _Lookups]:
-    """Check every row and compare with the registry. Nothing is written."""
+    """Check every row of a file and compare with the registry. Nothing is written."""
+    return plan_account_cells(system, mapping, [csv_cells(row, mapping) for row in rows])
+
+
+def plan_account_cells(system: System, mapping: dict[str, str], rows: list[CellRow]) -> tuple[AccountPlan, _Lookups]:
+    """Check every row and compare with the registry (the file's plan and the API's). Nothing is
+    written. ``mapping`` names the fields some row states (its values label the errors)."""
     plan = AccountPlan(rows=len(rows))
     lookups = _Lookups(system, mapping)
     first_line: dict[str, int] = {}
     named_in_file: set[str] = set()
     for row in rows:
-        raw_name = row.values.get(mapping["account"], "").strip()
+        raw_name = (row.cells.get("account") or "").strip()
         if raw_name:
             named_in_file.add(blind_index(raw_name))
         try:
@@ -233,6 +313,9 @@ def plan_accounts(system: System, mapping: dict[str, str], rows: list[CsvRow]) -
         parsed.values = {**merged, **flags}
         if changed or flags_changed:
             plan.changes.append((parsed, existing, changed or ["flags"]))
+            kinds = downgrade_kinds(existing, parsed.values)
+            if kinds:
+                plan.downgrades.append((parsed, kinds))
         else:
             plan.unchanged.append((parsed, existing))
     for index, existing in lookups.existing.items():
@@ -246,8 +329,22 @@ def plan_accounts(system: System, mapping: dict[str, str], rows: list[CsvRow]) -
     return plan, lookups
 
 
+def shown_value(key: str, value: Any, people: dict[int, str]) -> Any:
+    """A stored or new value as the dry run shows it: privilege, MFA and yes/no in full, a person as
+    their id and masked email (``people``), free text with emails and phone numbers masked."""
+    if key == "person_id":
+        return people.get(value) if value is not None else None
+    if key == "purpose":
+        return redact(value or "")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 def preview_sample(plan: AccountPlan, lookups: _Lookups) -> dict[str, list[dict[str, Any]]]:
-    """The first rows of each kind, for the preview page (holds names: stored encrypted)."""
+    """The first rows of each kind, for the preview page (holds names: stored encrypted). Each
+    change lists its fields with the stored and the new value, so a dry run shows what it would
+    erase; ``downgrades`` names the accounts that would lose privileged or MFA on."""
     from access_reviews.flags import FLAG_FIELDS
 
     def flags_of(values: dict[str, Any]) -> list[str]:
@@ -256,6 +353,26 @@ def preview_sample(plan: AccountPlan, lookups: _Lookups) -> dict[str, list[dict[
     def person_of(values: dict[str, Any]) -> str:
         return lookups.person_ids.get(values.get("person_id"), "")
 
+    changes = plan.changes[:PREVIEW_SAMPLE]
+    linked = {pk for row, existing, _f in changes for pk in (existing["person_id"], row.values.get("person_id")) if pk is not None}
+    people = {
+        pk: f"{person_id} ({mask_email(email)})" if email else person_id
+        for pk, person_id, email in Person.objects.filter(pk__in=linked).values_list("pk", "person_id", "email")
+    }
+
+    def values_of(row: AccountRow, existing: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
+        shown = []
+        for key in fields:
+            if key == "reappeared":
+                shown.append({"field": key, "old": "removed", "new": "present"})
+            elif key == "flags":
+                shown.append({"field": key, "old": flags_of(existing), "new": flags_of(row.values)})
+            else:
+                old, new = shown_value(key, existing.get(key), people), shown_value(key, row.values.get(key), people)
+                shown.append({"field": key, "old": old, "new": new})
+        return shown
+
+    kinds_by_line = {row.line: kinds for row, kinds in plan.downgrades}
     removed_ids = [existing["pk"] for existing in plan.removes[:PREVIEW_SAMPLE]]
     names = dict(Account.objects.filter(pk__in=removed_ids).values_list("pk", "name"))
     return {
@@ -270,13 +387,22 @@ def preview_sample(plan: AccountPlan, lookups: _Lookups) -> dict[str, list[dict[
             for r in plan.adds[:PREVIEW_SAMPLE]
         ],
         "changes": [
-            {"line": r.line, "name": r.name, "person": person_of(r.values), "fields": fields, "flags": flags_of(r.values)}
-            for r, _existing, fields in plan.changes[:PREVIEW_SAMPLE]
+            {
+                "line": r.line,
+                "name": r.name,
+                "person": person_of(r.values),
+                "fields": fields,
+                "values": values_of(r, existing, fields),
+                "downgrades": kinds_by_line.get(r.line, []),
+                "flags": flags_of(r.values),
+            }
+            for r, existing, fields in changes
         ],
         "removes": [
             {"name": names.get(existing["pk"], ""), "person": person_of(existing), "privilege": existing["privilege"]}
             for existing in plan.removes[:PREVIEW_SAMPLE]
         ],
+        "downgrades": [{"line": r.line, "name": r.name, "kinds": kinds} for r, kinds in plan.downgrades[:PREVIEW_SAMPLE]],
     }
 
 
@@ -345,9 +471,12 @@ def apply_accounts(*, system: System, plan: AccountPlan, mapping: dict[str, str]
         Account.objects.filter(pk__in=chunk).update(enabled=False, removed_at=now, updated_at=now)
 
     seen: dict[int, tuple[bool, str | None]] = {}
-    has_privilege = bool(mapping.get("privilege"))
     for row, existing, *_rest in [*plan.changes, *plan.unchanged]:
-        seen[existing["pk"]] = (row.values.get("enabled", existing["enabled"]), row.values.get("privilege") if has_privilege else None)
+        # a privilege the row did not state is not evidence that it changed (or did not)
+        seen[existing["pk"]] = (
+            row.values.get("enabled", existing["enabled"]),
+            row.values["privilege"] if "privilege" in row.reported else None,
+        )
     for pk, existing in plan.bad_row_accounts.items():
         seen[pk] = (existing["enabled"], None)
     touched_people = {r.values.get("person_id") for r in plan.adds}

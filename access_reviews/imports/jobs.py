@@ -113,17 +113,40 @@ def job_preview(job: ImportJob) -> dict:
     return json.loads(job.preview) if job.preview else {"adds": [], "changes": [], "removes": []}
 
 
+# summary keys that are the user's answers, not counts of the plan (apply compares the counts)
+NOT_COUNTS = {"unchanged", "downgrades_confirmed"}
+
+
 @transaction.atomic
-def job_request_apply(*, job: ImportJob, import_good_rows: bool, by, now: datetime, request=None) -> ImportJob:
-    """Queue the apply. With bad rows it needs the user's explicit "import the good rows"."""
+def job_request_apply(
+    *, job: ImportJob, import_good_rows: bool, by, now: datetime, request=None, confirm_downgrades: bool = False
+) -> ImportJob:
+    """Queue the apply. With bad rows it needs the user's explicit "import the good rows"; when
+    it would take privileged or MFA on away from accounts, the explicit "apply the downgrades" (an
+    export that silently lost a column looks exactly like real downgrades)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.PREVIEW:
         raise ValidationError("This import is not ready to apply.")
     if job.summary.get("bad") and not import_good_rows:
         raise ValidationError(f"{job.summary['bad']} rows have errors: fix the file, or choose to import the good rows only.")
+    if (job.summary.get("privileged_downgrades") or job.summary.get("mfa_downgrades")) and not confirm_downgrades:
+        names: dict[str, list[str]] = {"privileged": [], "mfa": []}
+        for row in job_preview(job).get("downgrades", []):
+            for kind in row["kinds"]:
+                names[kind].append(row["name"])
+        raise ValidationError(
+            f"{account_import.downgrade_message(names)} Check the preview, then confirm the downgrades to apply this import."
+        )
     job.status, job.import_good_rows = ImportStatus.APPLYING, import_good_rows
-    job.save(update_fields=["status", "import_good_rows"])
-    record_event("access_reviews.import.apply_requested", request=request, actor=by, obj=job, message=f"good_rows_only={import_good_rows}")
+    job.summary = {**job.summary, "downgrades_confirmed": bool(confirm_downgrades)}
+    job.save(update_fields=["status", "import_good_rows", "summary"])
+    record_event(
+        "access_reviews.import.apply_requested",
+        request=request,
+        actor=by,
+        obj=job,
+        message=f"good_rows_only={import_good_rows} downgrades_confirmed={bool(confirm_downgrades)}",
+    )
     _queue("apply_import", job.pk)
     return job
 
@@ -145,9 +168,9 @@ def job_apply(*, job_id: int, now: datetime) -> ImportJob:
     try:
         with transaction.atomic():
             plan, lookups, sample = _plan(job, now)
-            previewed = {k: v for k, v in job.summary.items() if k != "unchanged"}
+            previewed = {k: v for k, v in job.summary.items() if k not in NOT_COUNTS}
             fresh = {**plan.summary(), "errors": len(plan.errors)}
-            if {k: v for k, v in fresh.items() if k != "unchanged"} != previewed:
+            if {k: v for k, v in fresh.items() if k not in NOT_COUNTS} != previewed:
                 job.summary, job.preview, job.status = fresh, json.dumps(sample), ImportStatus.PREVIEW
                 job.errors = [{"line": e.line, "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]]
                 job.failure = "The registry changed since this preview: check the new preview and apply again."
@@ -155,6 +178,8 @@ def job_apply(*, job_id: int, now: datetime) -> ImportJob:
                 return job
             if plan.errors and not job.import_good_rows:
                 raise ValidationError("rows have errors")
+            if getattr(plan, "downgrades", None) and not job.summary.get("downgrades_confirmed"):
+                raise ValidationError("downgrades not confirmed")
             result = _apply(job, plan, now)
             job.status, job.applied_at, job.content, job.failure = ImportStatus.APPLIED, now, "", ""
             job.summary = {**job.summary, **result}

@@ -68,3 +68,19 @@ def read_text(value: str, column: str, *, max_length: int, required: bool = Fals
     if len(text) > max_length:
         raise CellError(f"{column} is longer than {max_length} characters")
     return text
+
+
+def mask_email(email: str) -> str:
+    """``jane.doe@example.com`` → ``j***@example.com``: enough for the person who ran the sync to
+    recognise whose link changes in a dry run, without the preview (kept in the import job, sent
+    back to an API caller) holding the address itself."""
+    text = email.strip()
+    if not text:
+        return ""
+    local, _at, domain = text.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else f"{text[:1]}***"
+
+
+def mask_name(name: str) -> str:
+    """``Jane Doe`` → ``J*** D***`` (each word's first letter), for the same reason as ``mask_email``."""
+    return " ".join(f"{word[:1]}***" for word in name.split())

@@ -101,7 +101,12 @@ def import_apply(request, pk: int):
     form.is_valid()
     try:
         job_request_apply(
-            job=job, import_good_rows=form.cleaned_data.get("import_good_rows", False), by=request.user, now=timezone.now(), request=request
+            job=job,
+            import_good_rows=form.cleaned_data.get("import_good_rows", False),
+            confirm_downgrades=form.cleaned_data.get("confirm_downgrades", False),
+            by=request.user,
+            now=timezone.now(),
+            request=request,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -6,7 +6,9 @@ system's accounts from an identity provider or cloud console:
 CSV import's own plan (``access_reviews.imports.accounts.plan_accounts``: adds, changes, removes,
 flags, errors by row) and apply (``access_reviews.imports.jobs.accounts_plan_apply``: deprovisioning
 tasks verified and re-opened, late tasks of terminated people opened). ``dry_run`` returns the
-preview without changing anything; any invalid row is a 400 and nothing is written.
+preview without changing anything; any invalid row is a 400 and nothing is written. A key left out
+of a row keeps that account's stored value (``null`` or ``""`` clears it); a sync that would take
+privileged or MFA on away from an account is refused unless ``confirm_downgrades`` is true.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from access_reviews.models import Account, Mfa, System
 from grc.api.areas.people import plan_errors
 from grc.api.base import ApiModelSerializer, ApiViewSet, IdFilter, MomentField
 from grc.audit.services import record_event
-from grc.csvio import CsvRow
 
 MAX_SYNC_ROWS = 50_000
 
@@ -96,25 +97,42 @@ class AccountSerializer(ApiModelSerializer):
 
 
 class AccountRowSerializer(serializers.Serializer):
-    """One account as the identity provider lists it. Send the same keys in every row: a key that
-    no row has leaves that field unchanged; a key some rows have compares it on every row."""
+    """One account as the identity provider lists it. A key left out of a row leaves that account's
+    stored value unchanged (a new account gets the default); ``null`` or ``""`` clears it: no
+    person, no privilege, MFA unknown, no last login, no purpose; a yes/no goes back to its default
+    (enabled yes, the others no; ``privileged`` to what the privilege implies)."""
 
     account = serializers.CharField(max_length=300, help_text="the account name (login, UPN, email …)")
     person_id = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True, help_text="matches a person by email")
-    privilege = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    privilege = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
     privileged = serializers.BooleanField(required=False, allow_null=True)
-    mfa = serializers.ChoiceField(choices=Mfa.choices, required=False)
+    mfa = serializers.ChoiceField(choices=Mfa.choices, required=False, allow_blank=True, allow_null=True)
     last_login = MomentField(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False, allow_null=True)
     service_account = serializers.BooleanField(required=False, allow_null=True)
-    purpose = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    purpose = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     shared = serializers.BooleanField(required=False, allow_null=True)
 
 
 class AccountSyncSerializer(serializers.Serializer):
     accounts = AccountRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)
     dry_run = serializers.BooleanField(default=False, help_text="true: return the preview and change nothing")
+    confirm_downgrades = serializers.BooleanField(
+        default=False, help_text="true: apply even though accounts lose privileged or MFA on (see the dry run's downgrades)"
+    )
+
+
+class SyncValueSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True, help_text="stored value (a person as id and masked email)")
+    new = serializers.JSONField(allow_null=True)
+
+
+class SyncDowngradeSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="index of the row in the request")
+    name = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=["privileged", "mfa"]))
 
 
 class SyncRowSerializer(serializers.Serializer):
@@ -123,25 +141,32 @@ class SyncRowSerializer(serializers.Serializer):
     person = serializers.CharField(allow_blank=True)
     privilege = serializers.CharField(required=False, allow_blank=True)
     fields = serializers.ListField(child=serializers.CharField(), required=False)
+    values = SyncValueSerializer(many=True, required=False, help_text="changes: each field's stored and new value")
+    downgrades = serializers.ListField(child=serializers.CharField(), required=False, help_text="changes: privileged and/or mfa taken away")
     flags = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class AccountSyncResultSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     applied = serializers.BooleanField()
-    summary = serializers.DictField(child=serializers.IntegerField(), help_text="rows, adds, changes, unchanged, removes …")
+    summary = serializers.DictField(
+        child=serializers.IntegerField(), help_text="rows, adds, changes, unchanged, removes, privileged_downgrades, mfa_downgrades …"
+    )
     adds = SyncRowSerializer(many=True)
     changes = SyncRowSerializer(many=True)
     removes = SyncRowSerializer(many=True)
+    downgrades = SyncDowngradeSerializer(many=True, help_text="accounts that would lose privileged or MFA on")
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="deprovisioning tasks closed, re-opened, opened")
 
 
-def account_cells(row: dict) -> dict[str, str]:
-    """A validated row as the CSV import reads its cells (yes/no, ISO 8601, empty for none)."""
-    cells = {}
+def account_cells(row: dict) -> dict[str, str | None]:
+    """A validated row as the import's planner reads it: only the keys the row has (a key left out
+    keeps the stored value), ``None`` for an explicit null or empty string (clears it), else the
+    text a file would hold (yes/no, ISO 8601)."""
+    cells: dict[str, str | None] = {}
     for key, value in row.items():
-        if value is None:
-            cells[key] = ""
+        if value is None or value == "":
+            cells[key] = None
         elif isinstance(value, bool):
             cells[key] = "yes" if value else "no"
         elif hasattr(value, "isoformat"):
@@ -149,6 +174,20 @@ def account_cells(row: dict) -> dict[str, str]:
         else:
             cells[key] = str(value)
     return cells
+
+
+def downgrade_refusal(plan) -> serializers.ValidationError:
+    """The 400 of a sync that would take privileged or MFA on away without ``confirm_downgrades``:
+    how many and which accounts, and each row named (``accounts.3``, the first 200). A feed that stopped sending a
+    field used to look like this, so it is applied only when the caller says it is meant."""
+    message = account_import.downgrade_message(account_import.plan_downgrade_names(plan))
+    by_row = {
+        str(row.line): [f"would lose {' and '.join('MFA on' if k == 'mfa' else k for k in kinds)}"]
+        for row, kinds in plan.downgrades[: account_import.PREVIEW_SAMPLE]
+    }
+    return serializers.ValidationError(
+        {"confirm_downgrades": [f'{message} Check the dry run, then send "confirm_downgrades": true to apply.'], "accounts": by_row}
+    )
 
 
 class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -176,14 +215,16 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         raw_rows = data.validated_data["accounts"]
         dry_run = data.validated_data["dry_run"]
         mapping = {key: key for key in account_import.FIELDS if any(key in row for row in raw_rows)}
-        rows = [CsvRow(line=index, values=account_cells(row)) for index, row in enumerate(raw_rows)]
+        rows = [account_import.CellRow(line=index, cells=account_cells(row)) for index, row in enumerate(raw_rows)]
         now = timezone.now()
         tasks: dict[str, int] = {}
         with transaction.atomic():
-            plan, lookups = account_import.plan_accounts(system, mapping, rows)
+            plan, lookups = account_import.plan_account_cells(system, mapping, rows)
             if plan.errors:
                 raise plan_errors(plan, "accounts")
             sample = account_import.preview_sample(plan, lookups)
+            if plan.downgrades and not dry_run and not data.validated_data["confirm_downgrades"]:
+                raise downgrade_refusal(plan)
             if not dry_run:
                 tasks = accounts_plan_apply(system=system, plan=plan, mapping=mapping, by=request.user, now=now, request=request)
                 record_event(
@@ -201,6 +242,7 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 "adds": sample["adds"],
                 "changes": sample["changes"],
                 "removes": sample["removes"],
+                "downgrades": sample["downgrades"],
                 "tasks": tasks,
             }
         )
