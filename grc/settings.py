@@ -392,6 +392,10 @@ RISK_APPETITE_SCORE = env.int("RISK_APPETITE_SCORE", default=12)
 
 # --- Assets and vulnerability management (DPP 1.4, 2.3, 2.7) -----------------------------
 # Days from discovery to the fix due date of a vulnerability finding, by severity.
+# The witness of the audit chain's head outside the database (grc.audit.witness): JSON lines in this
+# directory, written hourly; empty under pytest (tests name their own directory).
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="" if TESTING else str(VAR_DIR / "audit-checkpoints"))
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "grc.audit.tasks.write_checkpoint", "schedule": 3600.0}
 ASSETS_FINDING_DUE_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}
 ASSETS_CREDENTIAL_ROTATION_DAYS = env.int("ASSETS_CREDENTIAL_ROTATION_DAYS", default=365)  # older rotations are flagged
 ASSETS_BASELINE_MAX_AGE_DAYS = env.int("ASSETS_BASELINE_MAX_AGE_DAYS", default=365)  # baseline verification older than this is flagged

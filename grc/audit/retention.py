@@ -1,23 +1,21 @@
 """The audited path that removes expired audit events (DPP 2.6: logs kept at least 90 days).
 
 The trail is append-only everywhere else: the model and queryset refuse updates and deletes, and
-on PostgreSQL a trigger (migration 0003) rejects UPDATE and DELETE on the events table. This
-module is the one documented way past that trigger (``audit_unlock``): inside its own
-transaction it runs
-
-    SET LOCAL grc.audit_unlock = 'on'   -- the DELETE --   SET LOCAL grc.audit_unlock = 'off'
-
-which the trigger function checks; ``SET LOCAL`` also ends with the transaction, so no other
-statement of the connection is ever unlocked. In the same transaction it
+on PostgreSQL a trigger (migrations 0003, 0004) rejects UPDATE, TRUNCATE and any DELETE past the
+newest ``AuditAnchor``. So the purge needs no setting of its own — a setting the app's database
+role could set as freely as the purge does. In one transaction it
 
 1. takes the chain lock (no event is appended meanwhile),
 2. finds the prefix of the chain to remove: every event *before* the first one that is still
    within retention (a prefix, so the rest of the chain stays whole),
-3. writes an ``AuditAnchor`` with the last removed event's id and hash and the count,
+3. writes an ``AuditAnchor`` with the last removed event's id and hash and the count — the
+   append-only row that lets the trigger allow the DELETE up to that id,
 4. deletes the prefix, and
 5. records an ``audit.events.purged`` event about the anchor,
 
-so ``verify_audit_log`` starts from the anchor and the chain still verifies.
+so ``verify_audit_log`` starts from the anchor and the chain still verifies. What the anchor
+cannot prove — that the purged events really were old — the checkpoints do: a purge that removes
+an event a checkpoint saw less than 90 days before fails verification (grc.audit.chain).
 
 The trail is also part of the books and records of DPP 3 (kept for the agreement and
 ``BOOKS_RETENTION_MONTHS`` after it): ``purge_expired`` deletes only events older than both the
@@ -39,19 +37,21 @@ from grc.audit.models import AuditAnchor, AuditEvent, Channel
 from grc.books import AUDIT_MINIMUM_DAYS, agreement_ended_on, audit_cutoff, audit_purge_cutoff, books_cutoff, retention_months
 
 MINIMUM_RETENTION_DAYS = AUDIT_MINIMUM_DAYS  # DPP 2.6
-UNLOCK_SETTING = "grc.audit_unlock"  # checked by the PostgreSQL trigger; only ever SET LOCAL
+UNLOCK_SETTING = "grc.audit_unlock"  # honoured by the PostgreSQL trigger for the table owner only; only ever SET LOCAL
 PURGE_ACTOR = "task:purge_expired_events"
 
 
 @contextmanager
 def audit_unlock():
-    """Let the statements inside this block update or delete audit rows on PostgreSQL (a no-op
-    on SQLite, where the guards are in the application).
+    """Maintenance only: let the statements inside this block update or delete audit rows on
+    PostgreSQL — honoured by the trigger only for a role with the table owner's rights (who could
+    disable the trigger anyway); for the app role it changes nothing. A no-op on SQLite, where the
+    guards are in the application. The purge does not use it; tests that tamper with the trail on
+    purpose do.
 
     ``SET LOCAL`` ends with the transaction, and — because a savepoint's release would otherwise
     carry it into an enclosing transaction — the block switches it off again on the way out; an
-    error rolls back past it. Used by ``events_purge`` and nothing else in the application; tests
-    that tamper with the trail on purpose use it too. Must run inside ``transaction.atomic``.
+    error rolls back past it. Must run inside ``transaction.atomic``.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_unlock must run inside transaction.atomic()")
@@ -106,7 +106,7 @@ def events_purge(*, before: datetime, now: datetime, system_actor: str = PURGE_A
         created_at=now, purged_before=before, purged_count=count, last_purged_id=last_id, last_hash=last_hash
     )
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    with audit_unlock(), connection.cursor() as cursor:  # the table name comes from the model; the value is bound
+    with connection.cursor() as cursor:  # allowed by the trigger up to the anchor just written; the table name comes from the model
         cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last_id])  # noqa: S608  # nosec B608
     record_event(
         "audit.events.purged",

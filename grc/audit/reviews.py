@@ -141,7 +141,12 @@ def check_chain(now: datetime) -> CheckResult:
         return CheckResult("not_met", f"the last chain verification ({_ago(event.occurred_at, now)}) found event #{broken} broken", url)
     if now - event.occurred_at > VERIFY_EVERY:
         return CheckResult("at_risk", f"the hash chain was last verified {_ago(event.occurred_at, now)}; it is checked daily", url)
-    return CheckResult("met", f"hash chain verified {_ago(event.occurred_at, now)}: {count:,} events intact", url)
+    details = event.details or {}
+    if details.get("mode") == "incremental":  # from the last verified checkpoint of the witness on
+        what = f"{count:,} events since checkpoint #{details.get('checkpoint_seq')} intact"
+    else:
+        what = f"{count:,} events intact"
+    return CheckResult("met", f"hash chain verified {_ago(event.occurred_at, now)}: {what}", url)
 
 
 SEVERITY = {"met": 0, "not_tracked": 1, "at_risk": 2, "not_met": 3}

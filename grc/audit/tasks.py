@@ -33,7 +33,8 @@ def notify_alarm(alarm_id: int) -> bool:
 @shared_task(name="grc.audit.tasks.purge_expired_events")
 def purge_expired_events() -> int:
     """Daily: purge events past ``AUDIT_RETENTION_DAYS`` that books and records (DPP 3) no longer
-    keep, through the audited path (``grc.audit.retention``), then verify the chain (the purge must leave it whole) and make sure the log-review obligation is open.
+    keep, through the audited path (``grc.audit.retention``), then verify the whole chain (the purge must leave it whole;
+    the hourly checkpoints verify only what is new) and make sure the log-review obligation is open.
     Returns how many events were purged."""
     from grc.audit.chain import chain_verify_record
     from grc.audit.retention import purge_expired
@@ -41,7 +42,7 @@ def purge_expired_events() -> int:
 
     now = timezone.now()
     purged = purge_expired(now=now)
-    chain_verify_record(now=timezone.now(), system_actor="task:purge_expired_events")
+    chain_verify_record(now=timezone.now(), system_actor="task:purge_expired_events", full=True)  # a full walk daily
     log_review_obligation_ensure(now=now)
     return purged
 
@@ -53,3 +54,16 @@ def verify_chain(requested_by: int | None = None) -> bool:
 
     actor = f"task:verify_chain:user-{requested_by}" if requested_by else "task:verify_chain"
     return chain_verify_record(now=timezone.now(), system_actor=actor).ok
+
+
+@shared_task(name="grc.audit.tasks.write_checkpoint")
+def write_checkpoint() -> int | None:
+    """Hourly: verify the events since the last checkpoint and append the chain head to the witness
+    outside the database (``AUDIT_CHECKPOINT_DIR``); returns the head id written. Without a witness
+    configured it does nothing."""
+    from grc.audit.checkpoints import audit_checkpoint_write
+    from grc.audit.witness import witness_configured
+
+    if witness_configured() is None:
+        return None
+    return audit_checkpoint_write(now=timezone.now()).head_id
