@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, engines
 from django.template.loader import render_to_string
 
 
@@ -18,6 +19,17 @@ def absolute_url(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def render_text(name: str, context: dict) -> str:
+    """A plain-text template rendered with autoescaping off.
+
+    Django escapes HTML in every template it renders, so an invitation to "O'Brien" from "Smith &
+    Jones" read "O&#x27;Brien" and "Smith &amp; Jones" in the text part and the subject. Plain text
+    is never parsed as HTML by a mail client, so nothing needs escaping there; the HTML part keeps
+    Django's escaping (each template need not remember ``{% autoescape off %}``)."""
+    template = engines["django"].get_template(name).template  # the engine's Template: it takes a Context
+    return template.render(Context(context, autoescape=False))
 
 
 def send_templated(*, to: Iterable[str], template: str, context: dict, fail_silently: bool = False) -> int:
@@ -29,8 +41,8 @@ def send_templated(*, to: Iterable[str], template: str, context: dict, fail_sile
     if not recipients:
         return 0
     context = {"organisation_name": settings.ORGANISATION_NAME, "portal_url": settings.PORTAL_BASE_URL, **context}
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    text = render_to_string(f"{template}.txt", context)
+    subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+    text = render_text(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=recipients)
     message.attach_alternative(html, "text/html")

@@ -120,9 +120,18 @@ def invitation_renew(*, invitation: Invitation, by: User, now: datetime, request
 
 def invitation_for_token(token: str, now: datetime) -> Invitation | None:
     invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
-    if invitation is None or not invitation.is_usable(now):
+    if invitation is None or not invitation.is_usable(now) or setup_link_superseded(invitation):
         return None
     return invitation
+
+
+def setup_link_superseded(invitation: Invitation) -> bool:
+    """A first-admin setup link works only while the portal has no user at all.
+
+    It is printed to a console before anyone can sign in, and it makes a security lead (a
+    superuser): once any account exists, whoever still holds an old printout or a scrolled-back
+    terminal must not be able to add one within its 24 hours. New leads are invited by a lead."""
+    return invitation.kind == Invitation.Kind.SETUP and User.objects.exists()
 
 
 @transaction.atomic
@@ -143,6 +152,8 @@ def invitation_accept(
     )
     if claimed != 1:
         raise ValidationError("This link has already been used or has expired.")
+    if setup_link_superseded(invitation):  # checked again here: the account may have been made since the page was shown
+        raise ValidationError("This setup link no longer works: the portal has accounts now. Ask a security lead for an invitation.")
     user = invitation.user
     if user is None:
         validate_username(username)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticToken
@@ -28,6 +29,7 @@ from grc.accounts.permissions import SECURITY_LEAD, deny, role_required
 from grc.accounts.stepup import step_up_required
 from grc.audit.models import AuditEvent
 from grc.audit.services import record_view
+from grc.http import safe_next
 from grc.tables import table_page
 
 logger = logging.getLogger(__name__)
@@ -271,5 +273,4 @@ def unlock(request):
         return redirect("accounts:lockouts")
     lockout.account_unlock(username=username, by=request.user, now=timezone.now(), request=request)
     messages.success(request, f"“{username}” is unlocked and can sign in again.")
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/accounts/") else "accounts:lockouts")
+    return redirect(safe_next(request, request.POST.get("next", ""), fallback=reverse("accounts:lockouts")))

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from grc.api.authentication import ApiTokenAuthentication
 from grc.api.errors import BodyTooLarge
 from grc.api.pagination import ApiCursorPagination
+from grc.api.parsers import BoundedJSONParser
 from grc.api.permissions import AreaPermission
 from grc.api.throttling import TokenRateThrottle
 from grc.audit.services import record_event
@@ -68,7 +68,7 @@ class ApiViewMixin:
     permission_classes = [AreaPermission]
     throttle_classes = [TokenRateThrottle]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]  # depth and size limits: a JSON 400/413, never a 500
     filter_backends = [DjangoFilterBackend]
     pagination_class = ApiCursorPagination
     lookup_value_regex = ID_PATTERN

@@ -10,6 +10,7 @@ same way, so a service's rule reads the same on a page and in the API.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 NON_FIELD = {api_settings.NON_FIELD_ERRORS_KEY, "__all__"}
 CODES = {
@@ -31,7 +32,9 @@ CODES = {
     413: "body_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    500: "server_error",
 }
+logger = logging.getLogger("django.request")  # where Django logs its own 500s (and mails the admins, if configured)
 
 
 class BodyTooLarge(exceptions.APIException):
@@ -77,7 +80,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound("Not found: no such record, or not one you may see.")
     response = exception_handler(exc, context)
     if response is None:
-        return None  # a real server error: Django's 500 handling (and logging) takes over
+        return server_error(exc, context)
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten(exc.detail)
@@ -88,6 +91,26 @@ def api_exception_handler(exc, context):
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             extra["retry_after"] = int(exc.wait) + (exc.wait % 1 > 0)
     response.data = error_body(response.status_code, detail, errors, **extra)
+    return response
+
+
+def server_error(exc, context) -> Response:
+    """A real server error (a bug): logged with its traceback the way Django logs a 500, and
+    answered as JSON like every other API error — an API client (a sync script, a scanner) parses
+    JSON, and Django's HTML 500 page would say nothing to it. An open atomic block of the request
+    is marked for rollback, as DRF does for its own errors."""
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    logger.error(
+        "Internal Server Error: %s",
+        getattr(django_request, "path", "?"),
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": django_request},
+    )
+    set_rollback()
+    detail = "The server failed to handle this request; the error is logged. Try again later or tell the portal's administrators."
+    response = json_error(status.HTTP_500_INTERNAL_SERVER_ERROR, detail)
+    response._has_been_logged = True  # django.utils.log.log_response would log it again, without the traceback
     return response
 
 

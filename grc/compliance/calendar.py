@@ -15,6 +15,9 @@ from datetime import tzinfo as TzInfo
 from icalendar import Alarm, Calendar, Event
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# The months the calendar shows. Obligations are due within decades, not millennia, and the grid
+# of a month reaches into its neighbours: December 9999 needed days of the year 10000 (a 500).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,22 @@ class Month:
     @classmethod
     def parse(cls, value: str | None, today: date) -> Month:
         """``2027-02`` → Month(2027, 2); anything else (or nothing) → the month of ``today``."""
+        return cls.parse_or_none(value) or cls(today.year, today.month)
+
+    @classmethod
+    def parse_or_none(cls, value: str | None) -> Month | None:
+        """``2027-02`` → Month(2027, 2); a month outside FIRST_YEAR..LAST_YEAR, or not a month → None."""
         match = MONTH_PATTERN.match(value or "")
         if match:
             year, month = int(match.group(1)), int(match.group(2))
-            if 1 <= month <= 12 and 1900 <= year <= 9999:
+            if 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR:
                 return cls(year, month)
-        return cls(today.year, today.month)
+        return None
+
+    @property
+    def in_range(self) -> bool:
+        """Whether the calendar can show this month (a link one past LAST_YEAR is not offered)."""
+        return FIRST_YEAR <= self.year <= LAST_YEAR
 
     def shifted(self, months: int) -> Month:
         index = self.year * 12 + (self.month - 1) + months

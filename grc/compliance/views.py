@@ -22,7 +22,7 @@ from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, role_required
 from grc.audit.services import record_event, record_view
 from grc.compliance import selectors, services
-from grc.compliance.calendar import Month, build_feed, group_by_local_day
+from grc.compliance.calendar import FIRST_YEAR, LAST_YEAR, Month, build_feed, group_by_local_day
 from grc.compliance.filters import ObligationFilter
 from grc.compliance.models import CalendarFeedToken, DeliveryStatus, OverdueDigest, Reminder
 from grc.compliance.posture import LABELS, RequirementState
@@ -106,6 +106,11 @@ def calendar_month(request):
     now = timezone.now()
     zone = timezone.get_current_timezone()
     month = Month.parse(request.GET.get("month"), timezone.localtime(now).date())
+    if request.GET.get("month") and Month.parse_or_none(request.GET["month"]) is None:
+        messages.warning(
+            request,
+            f"That is not a month the calendar shows (YYYY-MM, {FIRST_YEAR} to {LAST_YEAR}): here is {month.label}.",
+        )
     start, end = month.bounds(zone)
     filterset = ObligationFilter(request.GET or None, queryset=selectors.visible_obligations(request.user), request=request)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
