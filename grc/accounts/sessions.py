@@ -42,3 +42,27 @@ def sessions_end(*, user: User) -> int:
             ended += 1
     UserSession.objects.filter(user=user).delete()
     return ended
+
+
+def sessions_end_half_signed_in(*, user: User, keep: str | None = None) -> int:
+    """End ``user``'s sessions that passed the password but not the one-time code; returns how many.
+
+    Called when the username is locked (``grc.accounts.signals``): such a session must not finish
+    signing in later with a code. Fully signed-in sessions are left alone, so locking a username
+    (which anyone can do with wrong passwords) does not throw its owner out of the portal.
+    ``keep`` is the key of the request doing the locking: its view ends that one itself, and a
+    session deleted under a running request would fail the request when it is saved.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    ended = 0
+    for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
+        if key == keep:
+            continue
+        store = session_store(key)
+        data = store.load()  # {} for a session that is gone or expired
+        if data and not data.get(DEVICE_ID_SESSION_KEY):
+            store.delete(key)
+            UserSession.objects.filter(session_key=key).delete()
+            ended += 1
+    return ended

@@ -1,9 +1,14 @@
 """Audit of authentication events raised by Django and django-axes (DPP 1.2, 2.6).
 
-Receivers only record; they change nothing. Usernames are not copied into the trail (the
+Receivers record (the two exceptions are named below). Usernames are not copied into the trail (the
 failed username may be someone's email address): failures refer to the account id when known.
 Each sign-in also records its session key (``grc.accounts.sessions``): the signal is the one
 place every sign-in path passes (the login page, an accepted invitation, the admin).
+
+The exceptions: a lock ends the username's half-signed-in sessions (password given, code not yet),
+so none of them can finish signing in with a code later (``end_half_signed_in_sessions``); and a
+sign-in whose form took the code too (the admin) forgets earlier failures, as the verify page does
+(``complete_sign_in_with_code``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from grc.accounts.sessions import session_track
+from grc.accounts.mfa import CODE_FAILURE_SENDER, signed_in_with_code
+from grc.accounts.sessions import session_track, sessions_end_half_signed_in
 from grc.audit.services import record_event
 
 
@@ -36,6 +42,16 @@ def track_session(sender, request, user, **kwargs):
         session_track(user=user, session_key=session.session_key)
 
 
+@receiver(user_logged_in)
+def complete_sign_in_with_code(sender, request, user, **kwargs):
+    """A form that took the password and the code together (the admin sign-in, django-otp's form)
+    leaves the matched device on ``user.otp_device``; that sign-in is complete, as after the
+    portal's verify page: earlier failures are forgotten and the code is audited."""
+    device = getattr(user, "otp_device", None)
+    if device is not None and request is not None:
+        signed_in_with_code(request, user, device, where="admin sign-in")
+
+
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
@@ -44,8 +60,8 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    if sender == "grc.accounts.views":
-        return  # a wrong one-time code: already recorded as accounts.mfa_failed
+    if sender == CODE_FAILURE_SENDER:
+        return  # a wrong one-time code: already recorded as accounts.mfa_failed or accounts.step_up_failed
     account = _account_id(credentials.get("username"))
     record_event(
         "accounts.login_failed",
@@ -68,3 +84,23 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
         object_id=account,
         message="too many failed attempts",
     )
+
+
+@receiver(user_locked_out)
+def end_half_signed_in_sessions(sender, request, username, ip_address, **kwargs):
+    """A locked username keeps no session that could still finish signing in with a code."""
+    if not username:
+        return
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return
+    session = getattr(request, "session", None)
+    ended = sessions_end_half_signed_in(user=user, keep=getattr(session, "session_key", None))
+    if ended:
+        record_event(
+            "accounts.sessions_ended",
+            request=request,
+            obj=user,
+            message="half-signed-in sessions ended by the lockout",
+            details={"sessions_ended": ended},
+        )

@@ -13,24 +13,24 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 
-from grc.accounts import services
+from grc.accounts import mfa, services
 from grc.accounts.forms import AcceptInvitationForm, CodeForm
-from grc.accounts.lockout import attempts_clear_after_sign_in, cool_off, failure_limit
+from grc.accounts.lockout import cool_off, failure_limit
 from grc.accounts.permissions import EVERYONE, RoleRequiredMixin
 from grc.accounts.sessions import session_track
 from grc.accounts.stepup import mark_step_up
 from grc.audit.services import record_event
+from grc.http import safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -47,37 +47,41 @@ def locked_context() -> dict:
 
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return str(reverse_lazy("compliance:dashboard"))
+    return safe_next(request, target, fallback=str(reverse_lazy("compliance:dashboard")))  # same host, and a path (never a URL name)
 
 
 @require_http_methods(["GET", "POST"])
 def verify(request):
-    """Step two: a code from the authenticator app or a backup code. A wrong code is a failed login."""
+    """Step two: a code from the authenticator app or a backup code. A wrong code is a failed login;
+    while the username is locked no code is checked and the half-signed-in session ends (grc.accounts.mfa)."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     if request.user.is_verified():
         return redirect(_next_url(request))
     if not any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:enrol")  # nothing to verify with yet (new account, or MFA reset)
+    if mfa.locked(request, request.user):
+        return _locked_out(request, where="sign-in code")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
-            mark_step_up(request)
-            attempts_clear_after_sign_in(username=request.user.get_username())
-            record_event("accounts.mfa_verified", request=request, obj=request.user, message=f"device={device.persistent_id.split('/')[0]}")
+            mfa.code_accepted(request, device)
             return redirect(_next_url(request))
-        user = request.user
-        record_event("accounts.mfa_failed", request=request, obj=user, outcome="failure", message="wrong one-time code")
-        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
-        if getattr(request, "axes_locked_out", False):
+        if mfa.code_failed(request, request.user, action=mfa.SIGN_IN):
             auth_logout(request)
             return render(request, "accounts/locked.html", locked_context(), status=429)
         form.add_error("code", "That code is not valid. Check your authenticator app's time and try again.")
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _locked_out(request, *, where: str, sign_out: bool = True):
+    """The username is locked: audit the refusal, end the session (unless it was already fully
+    signed in and only asked for a step-up) and show the locked page."""
+    mfa.refuse_locked(request, request.user, where=where)
+    if sign_out:
+        auth_logout(request)
+    return render(request, "accounts/locked.html", locked_context(), status=429)
 
 
 def _qr_svg(data: str) -> str:
@@ -96,12 +100,17 @@ def enrol(request):
         return redirect("compliance:dashboard")
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:verify")
+    if mfa.locked(request, request.user):
+        return _locked_out(request, where="enrolment")
     device = services.totp_device_for_enrolment(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = services.totp_confirm(user=request.user, device=device, token=form.cleaned_data["code"], request=request)
         if codes is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # the sign-in is complete: the half-signed-in key stops working
+            rotate_token(request)
+            session_track(user=request.user, session_key=request.session.session_key)
             request.session["backup_codes"] = codes
             return redirect("accounts:backup_codes")
         form.add_error("code", "That code does not match. Scan the QR code again and enter the current code.")
@@ -183,6 +192,8 @@ def step_up(request):
     """Ask for a fresh one-time code before signing; then go back to ``next``."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
+    if mfa.locked(request, request.user):
+        return _locked_out(request, where="step-up", sign_out=False)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
@@ -190,10 +201,9 @@ def step_up(request):
             mark_step_up(request)
             record_event("accounts.step_up", request=request, obj=request.user)
             return redirect(_next_url(request))
-        record_event("accounts.step_up_failed", request=request, obj=request.user, outcome="failure", message="wrong one-time code")
-        user_login_failed.send(sender=__name__, credentials={"username": request.user.get_username()}, request=request)
-        if getattr(request, "axes_locked_out", False):
+        if mfa.code_failed(request, request.user, action=mfa.STEP_UP):
             auth_logout(request)
             return render(request, "accounts/locked.html", locked_context(), status=429)
         form.add_error("code", "That code is not valid.")
-    return render(request, "accounts/step_up.html", {"form": form, "next": request.GET.get("next", "")})
+    # The Cancel link is followed without a POST: only a next= back into the portal becomes one.
+    return render(request, "accounts/step_up.html", {"form": form, "next": safe_next(request, request.GET.get("next"))})

@@ -113,6 +113,8 @@ READ_ACTIONS = (
     "accounts.login_failed",
     "accounts.mfa_verified",
     "accounts.mfa_failed",
+    "accounts.mfa_refused",
+    "accounts.sessions_ended",
     "accounts.step_up",
     "accounts.step_up_failed",
     "accounts.permission_denied",

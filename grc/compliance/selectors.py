@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.urls import reverse
 
+from grc import degraded
 from grc.accounts.models import Role
 from grc.audit.selectors import latest_change_id, open_alarms
 from grc.compliance.cadences import CADENCES, Cadence, effective_cadences
@@ -205,10 +205,11 @@ def requirement_statuses_cached(now: datetime) -> list[RequirementRow]:
     if seconds <= 0:
         return requirement_statuses(now)
     key = POSTURE_CACHE_KEY.format(marker=latest_change_id())
-    rows = cache.get(key)
+    # The cache only saves time: with Redis down the posture is computed (grc.degraded), never a 500.
+    rows = degraded.cache_get(key, where="posture_cache")
     if rows is None:
         rows = requirement_statuses(now)
-        cache.set(key, rows, seconds)
+        degraded.cache_set(key, rows, seconds, where="posture_cache")
     return rows
 
 

@@ -1,0 +1,79 @@
+"""The one-time-code step, shared by every form that asks for a code (DPP 1.2, 1.4, 2.6).
+
+Three forms check a code: the portal's verify page (second sign-in step), the step-up page
+(before a signature) and the admin sign-in (password and code on one form). Each must treat a
+code the same way, or the weakest of them sets the lockout for all:
+
+* a wrong code is audited (``accounts.mfa_failed`` / ``accounts.step_up_failed``, counted by the
+  alarm rules and the evidence pack) and is a failed sign-in for django-axes, so wrong codes lock
+  the username like wrong passwords (``code_failed``);
+* while the username is locked no code is checked at all (``locked``): a session that had the
+  password before the lock cannot finish signing in during it, even with a right code;
+* a right code at sign-in gives the session a new key (``code_accepted``): the key the browser
+  held while half signed in, which an attacker may have planted or seen, is worth nothing after.
+"""
+
+from __future__ import annotations
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import user_login_failed
+from django.middleware.csrf import rotate_token
+from django_otp import login as otp_login
+
+from grc.accounts.lockout import attempts_clear_after_sign_in
+from grc.accounts.sessions import session_track
+from grc.accounts.stepup import mark_step_up
+from grc.audit.services import record_event
+
+# user_login_failed senders whose failure is already audited here (grc.accounts.signals skips them).
+CODE_FAILURE_SENDER = "grc.accounts.mfa"
+
+SIGN_IN = "accounts.mfa_failed"
+STEP_UP = "accounts.step_up_failed"
+
+
+def _credentials(user) -> dict:
+    return {"username": user.get_username()}
+
+
+def locked(request, user) -> bool:
+    """Whether django-axes holds ``user``'s username locked (every address counts)."""
+    return AxesProxyHandler.is_locked(request, _credentials(user))
+
+
+def refuse_locked(request, user, *, where: str) -> None:
+    """Audit a code step refused because the username is locked (no code was checked)."""
+    record_event("accounts.mfa_refused", request=request, obj=user, outcome="failure", message=f"account locked; {where}")
+
+
+def code_failed(request, user, *, action: str = SIGN_IN, where: str = "") -> bool:
+    """Audit a wrong code and count it with django-axes; True when the username is now locked.
+
+    ``where`` is a fixed label (``admin sign-in``), never input. The username goes to axes (it
+    counts by it) but not into the trail, which names the account by id.
+    """
+    message = "wrong one-time code" + (f" ({where})" if where else "")
+    record_event(action, request=request, obj=user, outcome="failure", message=message)
+    user_login_failed.send(sender=CODE_FAILURE_SENDER, credentials=_credentials(user), request=request)
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def signed_in_with_code(request, user, device, *, where: str = "") -> None:
+    """What every completed sign-in does once the code is right: forget the earlier failures, count
+    the code as a fresh step-up, audit it. The session is already verified (``code_accepted`` or
+    django-otp's login hook did it)."""
+    mark_step_up(request)
+    attempts_clear_after_sign_in(username=user.get_username())
+    message = f"device={device.persistent_id.split('/')[0]}" + (f" ({where})" if where else "")
+    record_event("accounts.mfa_verified", request=request, obj=user, message=message)
+
+
+def code_accepted(request, device) -> None:
+    """Finish the portal's sign-in: mark the session verified, then give it a new key (and a new
+    CSRF token) — the half-signed-in key stops working — and track the new key for the user."""
+    user = request.user
+    otp_login(request, device)
+    request.session.cycle_key()
+    rotate_token(request)
+    session_track(user=user, session_key=request.session.session_key)
+    signed_in_with_code(request, user, device)
