@@ -35,10 +35,13 @@ lint: venv
 # pass `check --deploy` (throwaway secrets made here, never stored), no model change without a migration.
 checks: venv
 	$(PY) -m pip check
+	# a throwaway signing pair as production would have one (never stored), removed afterwards
+	signing=$$(mktemp -d) && $(PY) -m grc.pdf_signing throwaway $$signing && \
 	env -u DATABASE_URL -u REDIS_URL DJANGO_ENV=production DEBUG=false ALLOWED_HOSTS=portal.example.com \
+		PDF_SIGNING_KEY_FILE=$$signing/key.pem PDF_SIGNING_CERT_FILE=$$signing/cert.pem \
 		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		FIELD_ENCRYPTION_KEY="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
-		$(PY) manage.py check --deploy --fail-level WARNING
+		$(PY) manage.py check --deploy --fail-level WARNING; status=$$?; rm -rf $$signing; test $$status -eq 0
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 
 # Known vulnerabilities in the installed dependencies, at release time (needs the advisory database

@@ -16,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from grc.envsecrets import dev_secret
+from grc.pdf_signing import dev_signing_pair
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -88,10 +89,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "grc.accounts.middleware.ClientAddressMiddleware",
     "grc.accounts.middleware.AllowedNetworksMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "grc.accounts.middleware.IdleSessionMiddleware",  # Django's, but a progress poll does not renew the idle timeout
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "grc.http.NoStoreForSignedInMiddleware",  # Cache-Control: no-store, private for signed-in users and API tokens
+    "grc.http.RefuseNulInQueryMiddleware",  # ?x=%00 is a 400, never a database error
     "django_otp.middleware.OTPMiddleware",
     "grc.accounts.middleware.AccountPolicyMiddleware",
     "grc.accounts.middleware.UserTimezoneMiddleware",
@@ -199,6 +202,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP to the app; /healthz holds no data
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -259,7 +263,15 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 # --- Cache, Celery, email --------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts: an unreachable Redis costs a request at most a moment, after which
+    # grc.degraded skips the cache for a while and pages compute instead (degrade, don't fail).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -321,7 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["grc.api.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["grc.api.parsers.BoundedJSONParser"],  # depth and size limits: a JSON 400, never a 500
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "grc.api.pagination.ApiCursorPagination",
     "EXCEPTION_HANDLER": "grc.api.errors.api_exception_handler",
@@ -381,6 +393,10 @@ LOGGING = {
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 if AUDIT_RETENTION_DAYS < 90:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 90 (DPP 2.6 keeps logs 90 days).")
+# The witness of the audit chain's head outside the database (grc.audit.witness): JSON lines in this
+# directory, written hourly; empty under pytest (tests name their own directory).
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="" if TESTING else str(VAR_DIR / "audit-checkpoints"))
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "grc.audit.tasks.write_checkpoint", "schedule": 3600.0}
 
 # --- Incidents and the IR plan (DPP 1.6) -------------------------------------------------
 # The mailbox named as the contact in notifications to Amazon (a role mailbox, never a person).
@@ -392,10 +408,6 @@ RISK_APPETITE_SCORE = env.int("RISK_APPETITE_SCORE", default=12)
 
 # --- Assets and vulnerability management (DPP 1.4, 2.3, 2.7) -----------------------------
 # Days from discovery to the fix due date of a vulnerability finding, by severity.
-# The witness of the audit chain's head outside the database (grc.audit.witness): JSON lines in this
-# directory, written hourly; empty under pytest (tests name their own directory).
-AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="" if TESTING else str(VAR_DIR / "audit-checkpoints"))
-CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "grc.audit.tasks.write_checkpoint", "schedule": 3600.0}
 ASSETS_FINDING_DUE_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}
 ASSETS_CREDENTIAL_ROTATION_DAYS = env.int("ASSETS_CREDENTIAL_ROTATION_DAYS", default=365)  # older rotations are flagged
 ASSETS_BASELINE_MAX_AGE_DAYS = env.int("ASSETS_BASELINE_MAX_AGE_DAYS", default=365)  # baseline verification older than this is flagged
@@ -415,6 +427,21 @@ if BOOKS_RETENTION_MONTHS < 12:
     raise ImproperlyConfigured("BOOKS_RETENTION_MONTHS must be at least 12 (DPP 3 keeps books and records 12 months after the agreement).")
 AGREEMENT_ENDED_ON = env.str("AGREEMENT_ENDED_ON", default="")  # YYYY-MM-DD once the Amazon agreement has ended
 CELERY_BEAT_SCHEDULE["auditor-grants"] = {"task": "grc.evidence.tasks.end_expired_grants", "schedule": 3600.0}
+# A pack build holds a lease its progress reports renew (grc.jobs); a pack whose worker died is built
+# again by the sweep, and failed with the reason after EVIDENCE_PACK_MAX_ATTEMPTS (issue 21).
+EVIDENCE_PACK_LEASE_SECONDS = env.int("EVIDENCE_PACK_LEASE_SECONDS", default=300)
+EVIDENCE_PACK_MAX_ATTEMPTS = env.int("EVIDENCE_PACK_MAX_ATTEMPTS", default=3)
+EVIDENCE_PACK_SWEEP_SECONDS = env.int("EVIDENCE_PACK_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["pack-leases"] = {"task": "grc.evidence.tasks.sweep_pack_leases", "schedule": float(EVIDENCE_PACK_SWEEP_SECONDS)}
+# Evidence packs and certification letters are PAdES-signed PDFs (grc/pdf_signing.py, README "Signed
+# PDFs"): the organisation's key and certificate (PEM, the chain may follow the certificate) come from
+# the environment; production issues no pack or letter without them and `check --deploy` reports it.
+# Development and tests sign with a self-signed certificate made on the machine, never in production.
+PDF_SIGNING_KEY = env.str("PDF_SIGNING_KEY", default="")
+PDF_SIGNING_CERT = env.str("PDF_SIGNING_CERT", default="")
+if not PRODUCTION and not (PDF_SIGNING_KEY or PDF_SIGNING_CERT):
+    PDF_SIGNING_KEY, PDF_SIGNING_CERT = dev_signing_pair(VAR_DIR, ORGANISATION_NAME, persist=not TESTING)
+PDF_TIMESTAMP_URL = env.str("PDF_TIMESTAMP_URL", default="")  # an RFC 3161 timestamp authority; unset: no timestamp
 
 # --- Performance (README "Performance") ------------------------------------------------------
 # The dashboard's DPP posture (every app's live checks) is cached this long and dropped at once by

@@ -13,11 +13,13 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from grc.accounts.network import address_allowed, client_ip
 
@@ -51,6 +53,25 @@ def redirect_with_message(request, level: int, text: str, to: str):
     if own:
         storage.update(response)
     return response
+
+
+POLL_HEADER = "HTTP_X_PORTAL_POLL"  # "X-Portal-Poll: 1", sent by a panel that refreshes itself
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """Django's session middleware, except that a page polling by itself (a GET with
+    ``X-Portal-Poll: 1``, e.g. a pack's progress panel) is not the user's activity: it does not
+    renew the idle timeout (``SESSION_SAVE_EVERY_REQUEST``), so an open tab cannot keep a session
+    alive past ``SESSION_IDLE_MINUTES``. A poll that changed the session is still saved."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        passive = request.method in ("GET", "HEAD") and request.META.get(POLL_HEADER) == "1"
+        if passive and session is not None and not session.modified:
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
 
 
 class ClientAddressMiddleware:

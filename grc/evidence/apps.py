@@ -10,3 +10,9 @@ class EvidenceConfig(AppConfig):
         from grc.evidence.obligations import register
 
         register()  # obligation providers for audit findings and approvals; the DPP 3 retention check
+        from django.core.checks import Tags
+        from django.core.checks import register as register_check
+
+        from grc.pdf_signing import check_signing
+
+        register_check(check_signing, Tags.security, deploy=True)  # production signs every pack and letter

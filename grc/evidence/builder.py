@@ -5,6 +5,9 @@ the PDF bytes, the manifest and, if asked, writes the ZIP to a file. The service
 ``grc.evidence.services.packs.pack_build`` stores the result on the pack row and audits it; the
 management command and the Celery task both go through that service.
 
+The PDF is signed with the organisation's key (``grc.pdf_signing``, PAdES) right after rendering,
+so its SHA-256, the ZIP's copy and ``SHA256SUMS`` are all of the signed bytes.
+
 The PDF: a cover, a table of contents with page numbers, a summary of every clause's status,
 one section per DPP clause (clause text, status and reason computed now, what the obligation
 clock recorded in the period, and each area's evidence), and on its last pages the manifest:
@@ -129,6 +132,7 @@ def assemble(
     from grc.compliance.registry import evaluation
     from grc.compliance.selectors import requirement_statuses
     from grc.pdf import render_pdf_pages
+    from grc.pdf_signing import pdf_sign
 
     progress = progress or _noop
     started = time.monotonic()
@@ -187,7 +191,9 @@ def assemble(
         "mismatched": [item for item in attachments if item.matches_record is False or item.missing],
     }
     pdf, pages = render_pdf_pages("pdf/evidence/pack.html", context)
-    pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    progress(86, "Signing the PDF")
+    pdf = pdf_sign(pdf, reason=f"Evidence pack {reference} issued by the DPP compliance portal of {settings.ORGANISATION_NAME}")
+    pdf_sha256 = hashlib.sha256(pdf).hexdigest()  # of the signed bytes: what the verify page and SHA256SUMS compare
     built = Built(pdf=pdf, pdf_sha256=pdf_sha256, page_count=pages, manifest=manifest, sections=sections, seconds=0.0)
     if zip_file is not None:
         progress(88, "Packing the ZIP with the original evidence files")

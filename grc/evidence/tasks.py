@@ -6,12 +6,30 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(name="grc.evidence.tasks.build_pack")
-def build_pack(pack_id: int) -> str:
-    """Build one queued evidence pack (queued after the request's transaction commits)."""
-    from grc.evidence.services.packs import pack_build
+@shared_task(bind=True, name="grc.evidence.tasks.build_pack", max_retries=None)
+def build_pack(self, pack_id: int) -> str:
+    """Build one evidence pack (queued after the request's transaction commits).
 
-    return pack_build(pack_id=pack_id, now=timezone.now()).status
+    ``acks_late`` and ``reject_on_worker_lost`` hand the message to another worker when this one
+    dies; that redelivered task finds the pack still "building" under the dead worker's lease, so
+    it comes back when the lease runs out and builds it then, rather than giving up at once.
+    """
+    from grc.evidence.services.packs import pack_build, pack_lease_wait
+
+    pack = pack_build(pack_id=pack_id, now=timezone.now())
+    wait = pack_lease_wait(pack_id, timezone.now())
+    if wait is not None and not self.request.is_eager:
+        raise self.retry(countdown=wait)
+    return pack.status
+
+
+@shared_task(name="grc.evidence.tasks.sweep_pack_leases")
+def sweep_pack_leases() -> dict[str, int]:
+    """Beat, every minute: queue again the packs whose worker stopped renewing its lease, or fail
+    them with the reason once their attempts are used up."""
+    from grc.evidence.services.packs import packs_sweep
+
+    return packs_sweep(timezone.now())
 
 
 @shared_task(name="grc.evidence.tasks.end_expired_grants")

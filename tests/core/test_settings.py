@@ -43,10 +43,27 @@ def test_production_refuses_debug():
     assert "DEBUG is on" in result.stderr
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_changes=PRODUCTION_ENV)
+def production_signing(tmp_path) -> dict[str, str | None]:
+    """A throwaway signing pair as production would be given one (not the development certificate)."""
+    subprocess.run([sys.executable, "-m", "grc.pdf_signing", "throwaway", str(tmp_path)], cwd=ROOT, check=True, timeout=60)
+    return {
+        "PDF_SIGNING_KEY": None,
+        "PDF_SIGNING_CERT": None,
+        "PDF_SIGNING_KEY_FILE": str(tmp_path / "key.pem"),
+        "PDF_SIGNING_CERT_FILE": str(tmp_path / "cert.pem"),
+    }
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_changes={**PRODUCTION_ENV, **production_signing(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_production_without_a_signing_key():
+    unset = {"PDF_SIGNING_KEY": None, "PDF_SIGNING_CERT": None, "PDF_SIGNING_KEY_FILE": None, "PDF_SIGNING_CERT_FILE": None}
+    result = run_manage("check", "--deploy", env_changes={**PRODUCTION_ENV, **unset})
+    assert result.returncode != 0 and "evidence.E001" in result.stdout + result.stderr
 
 
 def test_secrets_can_be_read_from_a_file(tmp_path):

@@ -4,6 +4,10 @@ A pack is requested (``queued``), built by a Celery task that reports its progre
 (``building``, ``progress`` 0-100 and the step in words), then ``ready`` with its PDF (and, if
 asked, a ZIP of the PDF, the original evidence files and the manifest) stored under MEDIA_ROOT,
 never served by the web server. Packs are books and records (DPP 3): they are never deleted.
+
+A build holds a lease (``grc.jobs``) that its progress reports renew: a pack whose worker died is
+built again from the start, and after ``EVIDENCE_PACK_MAX_ATTEMPTS`` it is ``failed`` with the
+reason, so no pack stays "building" for ever.
 """
 
 from __future__ import annotations
@@ -53,11 +57,17 @@ class EvidencePack(models.Model):
     zip_sha256 = models.CharField("ZIP SHA-256", max_length=64, blank=True, db_index=True)
     zip_size = models.PositiveBigIntegerField(null=True, blank=True)
     manifest = models.JSONField(default=dict, blank=True, help_text="generation parameters and the SHA-256 of every attached file")
-    failure = models.CharField(max_length=300, blank=True, help_text="why the build failed (an error class, no PII)")
+    failure = models.CharField(max_length=300, blank=True, help_text="why the build failed, in words (no PII)")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="builds started, a worker that died included")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="the builder holds the pack until then")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="the builder's last progress report")
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["requested_by", "requested_at"])]
+        indexes = [
+            models.Index(fields=["requested_by", "requested_at"]),
+            models.Index(fields=["status", "lease_expires_at"], name="evidence_pack_lease"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(period_start__lte=models.F("period_end")), name="evidence_pack_period_ordered"),
             models.CheckConstraint(condition=~Q(status="ready") | ~Q(pdf_sha256=""), name="evidence_ready_pack_has_hash"),
@@ -88,6 +98,14 @@ class EvidencePack(models.Model):
     @property
     def is_working(self) -> bool:
         return self.status in (PackStatus.QUEUED, PackStatus.BUILDING)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == PackStatus.FAILED
+
+    def may_retry(self, user) -> bool:
+        """A failed pack is built again by the security lead or by whoever asked for it."""
+        return self.is_failed and bool(user.is_security_lead or (self.requested_by_id and self.requested_by_id == user.pk))
 
     @property
     def download_name(self) -> str:

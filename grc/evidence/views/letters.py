@@ -18,6 +18,7 @@ from grc.evidence.forms import LetterForm
 from grc.evidence.models import CertificationLetter
 from grc.evidence.services import letters as services
 from grc.evidence.views.common import add_errors, step_up_time
+from grc.pdf_signing import SigningNotConfigured
 from grc.tables import table_page
 
 
@@ -45,6 +46,8 @@ def letter_sign(request):
             raise deny(request, "not a security lead")
         except ValidationError as error:
             add_errors(form, error)
+        except SigningNotConfigured as error:  # production without PDF_SIGNING_KEY/CERT: no unsigned letter
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"Letter {letter.reference} signed. Download it and send it to Amazon.")
             return redirect("evidence:letter_list")

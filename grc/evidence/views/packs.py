@@ -1,7 +1,11 @@
 """Evidence packs: list, request (built in Celery), progress polling, audited downloads, and the
-verify page that says whether an uploaded PDF is a pack the portal issued."""
+verify page that says whether an uploaded PDF is a pack the portal issued and whether its signature
+is intact (``grc.pdf_signing``)."""
 
 from __future__ import annotations
+
+import io
+import zipfile
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,9 +22,12 @@ from grc.evidence.forms import PackForm, VerifyForm
 from grc.evidence.models import PackStatus
 from grc.evidence.services import packs as services
 from grc.evidence.views.common import add_errors
+from grc.pdf_signing import SigningNotConfigured, pdf_signature_report, signing_material
 from grc.tables import table_page
 
 MANIFEST_ROWS = 50
+MAX_PDF_IN_ZIP = 200 * 1024 * 1024  # a pack's PDF is far smaller; a larger member is not read into memory
+HTMX_STOP_POLLING = 286  # htmx ends an "every 2s" trigger on this status
 
 
 @role_required(*LEAD_OR_AUDITOR)
@@ -69,8 +76,12 @@ def _manifest_rows(pack) -> list[dict]:
 
 @role_required(*LEAD_OR_AUDITOR)
 @auditor_grant_required
+@require_http_methods(["GET", "POST"])
 def pack_detail(request, pk: int):
+    """The pack's page; a POST builds a failed pack again (the Retry button)."""
     pack = get_pack_for(request, pk)
+    if request.method == "POST":
+        return _retry(request, pack)
     record_view(request, pack)
     attachments = pack.manifest.get("attachments", [])
     context = {
@@ -81,9 +92,20 @@ def pack_detail(request, pk: int):
         "mismatched": [item for item in attachments if item.get("matches_record") is False or item.get("missing")],
         "errors": pack.manifest.get("errors", []),
         "unavailable": pack.manifest.get("unavailable", []),
+        "may_retry": pack.may_retry(request.user),
         "evidence_tab": "packs",
     }
     return render(request, "evidence/pack_detail.html", context)
+
+
+def _retry(request, pack):
+    try:
+        services.pack_retry(pack=pack, by=request.user, now=timezone.now(), request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The pack is being built again from the start.")
+    return redirect(pack.get_absolute_url())
 
 
 @role_required(*LEAD_OR_AUDITOR)
@@ -91,10 +113,13 @@ def pack_detail(request, pk: int):
 @require_GET
 def pack_progress(request, pk: int):
     """The progress panel, polled by the page (htmx) every two seconds while the pack is built;
-    once it is done the page reloads itself to offer the downloads."""
+    once it is ready or failed the answer is 286 (htmx stops polling) and the page reloads itself
+    to offer the downloads or the reason and the Retry button. The poll carries ``X-Portal-Poll``,
+    so it does not count as activity for the idle timeout (``IdleSessionMiddleware``)."""
     pack = get_pack_for(request, pk)
-    response = render(request, "evidence/_pack_progress.html", {"pack": pack})
+    response = render(request, "evidence/_pack_progress.html", {"pack": pack, "may_retry": pack.may_retry(request.user)})
     if not pack.is_working and request.htmx:
+        response.status_code = HTMX_STOP_POLLING
         response["HX-Refresh"] = "true"
     return response
 
@@ -116,12 +141,48 @@ def pack_download(request, pk: int, what: str):
     return file_response(field, name, content_type=content_type)
 
 
+def _pdf_of_upload(upload) -> bytes:
+    """The PDF to check the signature of: the upload itself, or the pack's PDF inside an uploaded
+    pack ZIP (``NAME/NAME.pdf``), so that a ZIP an auditor received is checked as far as it can be."""
+    upload.seek(0)
+    data = upload.read()
+    if not data.startswith(b"PK"):
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                folder, _, name = info.filename.partition("/")
+                if name == f"{folder}.pdf" and info.file_size <= MAX_PDF_IN_ZIP:
+                    return archive.read(info)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass  # a damaged ZIP has no PDF to check: the hash comparison already said it is not ours
+    return data
+
+
+def signing_certificate_fingerprint() -> str:
+    """The SHA-256 of this portal's signing certificate, shown so an auditor can compare it with
+    the certificate inside a PDF without the portal."""
+    try:
+        return signing_material().fingerprint
+    except SigningNotConfigured:
+        return ""
+
+
 @role_required(*LEAD_OR_AUDITOR)
 @auditor_grant_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
     form = VerifyForm(request.POST or None, request.FILES or None)
-    match = None
+    match = signature = None
     if request.method == "POST" and form.is_valid():
-        match = services.pack_verify(upload=form.cleaned_data["file"], by=request.user, now=timezone.now(), request=request)
-    return render(request, "evidence/verify.html", {"form": form, "match": match, "evidence_tab": "verify"})
+        upload = form.cleaned_data["file"]
+        match = services.pack_verify(upload=upload, by=request.user, now=timezone.now(), request=request)
+        signature = pdf_signature_report(_pdf_of_upload(upload))
+    context = {
+        "form": form,
+        "match": match,
+        "signature": signature,
+        "certificate_sha256": signing_certificate_fingerprint(),
+        "evidence_tab": "verify",
+    }
+    return render(request, "evidence/verify.html", context)
