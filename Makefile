@@ -3,15 +3,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt build-constraints.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt build-constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: run test venv lint checks audit bench clean-var
 
-$(STAMP): requirements.txt build-constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "pip==$(PIP_VERSION)"
 	# --build-constraint keeps setuptools<81 for packages still built with pkg_resources (xstatic)
-	$(PY) -m pip install --quiet --build-constraint build-constraints.txt -r requirements.txt
+	# the runtime (requirements.txt) and the test and lint tools (requirements-dev.txt)
+	$(PY) -m pip install --quiet --build-constraint build-constraints.txt -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
