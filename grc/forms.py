@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class StyledFormMixin:
@@ -54,3 +55,19 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (or on top when it names none) and
+    mark those fields invalid, as StyledForm does for its own errors. The one copy every view uses."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            if "is-invalid" not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+            widget.attrs["aria-invalid"] = "true"

@@ -17,14 +17,7 @@ from grc.compliance.attestations import STATEMENTS, attestation_sign, attestatio
 from grc.compliance.kit_forms import AttestationForm, WithdrawForm
 from grc.compliance.kit_models import Attestation
 from grc.files import file_response
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+from grc.forms import add_errors
 
 
 @role_required(*READERS)
@@ -60,7 +53,7 @@ def attestation_sign_view(request, key: str):
                 request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Attestation signed. The answers that rely on it now cite it.")
             return redirect(attestation)

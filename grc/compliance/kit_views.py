@@ -38,17 +38,10 @@ from grc.compliance.kit_models import CadenceOverride, KitDocument, Questionnair
 from grc.compliance.questionnaire.diff import content_diff
 from grc.compliance.questionnaire.export import render_text, submission_heading
 from grc.compliance.questionnaire.services import answer_rows, answers_save, default_limit, questionnaire_content, submission_create
+from grc.forms import add_errors
 
 HISTORY_ROWS = 50
 SUBMISSION_ROWS = 100
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- home ------------------------------------------------------------------------------------------------
@@ -91,7 +84,7 @@ def cadence_edit(request, kind: str):
                 kind=kind, period=period, reason=form.cleaned_data["reason"], by=request.user, now=timezone.now(), request=request
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -150,7 +143,7 @@ def questionnaire_save(request):
         try:
             changed = answers_save(values=form.values(), by=request.user, now=now, request=request)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Answers saved ({changed} changed).")
             return redirect(reverse("compliance:kit_questionnaire"))
@@ -374,7 +367,7 @@ def document_new(request):
                 request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Document attached. Its next review is on the calendar.")
             return redirect("compliance:kit_documents")

@@ -6,8 +6,6 @@ Approving a version and signing a review need a fresh one-time code (step-up MFA
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -16,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, LEAD_OR_MANAGER, SECURITY_LEAD, deny, role_required
-from grc.accounts.stepup import SESSION_KEY, step_up_required
+from grc.accounts.stepup import step_up_required, step_up_time
 from grc.audit.services import record_view
 from grc.compliance.cadences import cadence_for
 from grc.compliance.services import obligations_for
+from grc.forms import add_errors
 from grc.policies import services
 from grc.policies.access import get_document_for, get_version_for
 from grc.policies.acknowledgements import WORKFORCE_ROLES, pending_for
@@ -28,19 +27,6 @@ from grc.policies.forms import ApproveForm, DocumentForm, MajorChangeForm, Revie
 from grc.policies.models import Acknowledgement, Document, DocumentType, MajorChange, VersionStatus
 from grc.policies.rules import acknowledgement_counts, format_number, review_state
 from grc.policies.selectors import library
-
-
-def _step_up_time(request) -> datetime:
-    stamp = request.session.get(SESSION_KEY)
-    return datetime.fromtimestamp(stamp, tz=UTC) if stamp else timezone.now()
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _acknowledgement_counts(version_ids: list[int], now) -> dict[int, dict[str, int]]:
@@ -96,7 +82,7 @@ def document_create(request):
                 request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Document created with a first draft: write its sections, then ask the approver to approve it.")
             return redirect("policies:version_edit", document.versions.get().pk)
@@ -226,7 +212,7 @@ def version_edit(request, pk: int):
                 upload=form.cleaned_data.get("file"),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             missing = services.version_missing_parts(version)
             if missing:
@@ -249,10 +235,10 @@ def version_approve(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.version_approve(
-                version=version, by=request.user, step_up_at=_step_up_time(request), now=timezone.now(), request=request
+                version=version, by=request.user, step_up_at=step_up_time(request), now=timezone.now(), request=request
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             asked = " Every active member of staff is asked to acknowledge it." if version.requires_acknowledgement else ""
             messages.success(request, f"Version {version.number} approved: it is now the version in force.{asked}")
@@ -275,12 +261,12 @@ def review_sign(request, pk: int):
                 reviewer=request.user,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
-                step_up_at=_step_up_time(request),
+                step_up_at=step_up_time(request),
                 now=timezone.now(),
                 request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             if review.outcome == "new_version":
                 messages.success(request, "Review signed. A new draft was started from the version in force for the changes.")
@@ -315,7 +301,7 @@ def major_change_create(request):
                 request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -2,13 +2,4 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from grc.forms import add_errors  # noqa: F401  (the one copy; the views import it from here)
