@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from grc.accounts.network import address_allowed, client_ip
+from grc.accounts.policy import ACCESS_ENDED, ACCESS_ENDED_MESSAGE, ENROL, PASSWORD_EXPIRED, VERIFY, account_policy_state
 
 # Paths a signed-in but not yet verified (or expired-password) user may still reach.
 EXEMPT_PREFIXES = (
@@ -110,22 +111,17 @@ class AccountPolicyMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
             return self.get_response(request)
-        now = timezone.now()
-        if not user.access_is_current(now):
+        state = account_policy_state(user, timezone.now())
+        if state == ACCESS_ENDED:
             logout(request)
-            return redirect_with_message(
-                request, messages.ERROR, "Your access to the portal has ended. Ask the security lead to extend it.", settings.LOGIN_URL
-            )
+            return redirect_with_message(request, messages.ERROR, ACCESS_ENDED_MESSAGE, settings.LOGIN_URL)
         mfa_paths = (reverse("accounts:verify"), reverse("accounts:enrol"), reverse("accounts:backup_codes"))
-        if not user.is_verified():
+        if state in (VERIFY, ENROL):
             if request.path in mfa_paths:
                 return self.get_response(request)
-            from django_otp import devices_for_user
-
-            has_device = any(True for _ in devices_for_user(user, confirmed=True))
-            return redirect("accounts:verify" if has_device else "accounts:enrol")
+            return redirect("accounts:verify" if state == VERIFY else "accounts:enrol")
         change_path = reverse("accounts:password_change")
-        if user.password_expired(now) and request.path not in (change_path, *mfa_paths):
+        if state == PASSWORD_EXPIRED and request.path not in (change_path, *mfa_paths):
             return redirect_with_message(
                 request, messages.WARNING, "Your password is more than a year old. Choose a new one to continue (DPP 1.4).", change_path
             )

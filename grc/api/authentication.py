@@ -13,6 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
+from grc.accounts.policy import OK, account_policy_state
 from grc.api.models import TOKEN_PREFIX
 from grc.api.services import token_for_key, token_touch
 
@@ -62,11 +63,7 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 
     def authenticate(self, request):
         user = getattr(request._request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_active:
-            return None
-        now = timezone.now()
-        verified = getattr(user, "is_verified", None)
-        if not (verified and verified()) or not user.access_is_current(now) or user.password_expired(now):
+        if user is None or not user.is_authenticated or account_policy_state(user, timezone.now()) != OK:
             return None
         self.enforce_csrf(request)
         return user, None

@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, role_required
+from grc.accounts.policy import ACCESS_ENDED, ACCESS_ENDED_MESSAGE, ENROL, PASSWORD_EXPIRED, VERIFY, account_policy_state
 from grc.accounts.stepup import step_up_required
 from grc.api import services
 from grc.api.authentication import ApiTokenAuthentication, VerifiedSessionAuthentication
@@ -51,17 +52,14 @@ def verified_session(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        now = timezone.now()
-        if not user.access_is_current(now):
+        state = account_policy_state(user, timezone.now())
+        if state == ACCESS_ENDED:
             logout(request)
-            messages.error(request, "Your access to the portal has ended. Ask the security lead to extend it.")
+            messages.error(request, ACCESS_ENDED_MESSAGE)
             return redirect(settings.LOGIN_URL)
-        if not user.is_verified():
-            from django_otp import devices_for_user
-
-            has_device = any(True for _ in devices_for_user(user, confirmed=True))
-            return redirect("accounts:verify" if has_device else "accounts:enrol")
-        if user.password_expired(now):
+        if state in (VERIFY, ENROL):
+            return redirect("accounts:verify" if state == VERIFY else "accounts:enrol")
+        if state == PASSWORD_EXPIRED:
             return redirect("accounts:password_change")
         return view(request, *args, **kwargs)
 
