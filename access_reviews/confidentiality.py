@@ -19,12 +19,9 @@ from django.urls import reverse
 from access_reviews.flags import needs_confidentiality_agreement
 from access_reviews.models import Account, ConfidentialityAgreement, Person, PersonStatus, System
 from grc.compliance.registry import CheckResult, register_check
+from grc.words import plural
 
 CHECK_NAME = "Confidentiality agreements of people with PII access"
-
-
-def _plural(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def pii_systems() -> QuerySet[System]:
@@ -82,12 +79,12 @@ def check_confidentiality(now: datetime) -> CheckResult:
     if missing:
         return CheckResult(
             "not_met",
-            f"{missing} of {_plural(with_access, 'person', 'people')} with PII access "
+            f"{missing} of {plural(with_access, 'person', 'people')} with PII access "
             f"{'has' if missing == 1 else 'have'} no confidentiality agreement in force",
             url,
         )
     return CheckResult(
-        "met", f"all {_plural(with_access, 'person', 'people')} with PII access have a confidentiality agreement in force", url
+        "met", f"all {plural(with_access, 'person', 'people')} with PII access have a confidentiality agreement in force", url
     )
 
 

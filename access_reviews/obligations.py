@@ -12,6 +12,7 @@ from django.urls import reverse
 from access_reviews.scope import in_scope_systems
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
+from grc.words import plural
 
 DEPROVISION = "access_reviews.deprovision"
 QUARTERLY = "access_reviews.quarterly_review"
@@ -80,10 +81,6 @@ class TrainingProvider:
         return count
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def check_training(now: datetime) -> CheckResult:
     """1.1: everyone with system access has current training."""
     from access_reviews.models import Person
@@ -100,7 +97,7 @@ def check_training(now: datetime) -> CheckResult:
     first, refresher = effective_cadence(TRAINING_INITIAL).period, effective_cadence(TRAINING_ANNUAL).period
     reason = f"{total - untrained} of {total} people with system access have completed security training"
     if overdue:
-        return CheckResult("not_met", f"{reason}; {_plural(overdue, 'training')} overdue", url)
+        return CheckResult("not_met", f"{reason}; {plural(overdue, 'training')} overdue", url)
     if untrained:
         return CheckResult("at_risk", f"{reason}; {untrained} within their first {first}", url)
     return CheckResult("met", f"{reason}; refresher due every {refresher}, on time", url)
@@ -147,9 +144,9 @@ def check_deprovisioning(now: datetime) -> CheckResult:
     overdue = open_tasks.filter(Q(due_at__lte=now) | Q(opened_at__lte=now - (period.after(now) - now))).count()
     pending = open_tasks.count()
     if overdue:
-        return CheckResult("not_met", f"{_plural(overdue, 'deprovisioning task')} overdue ({within} after termination or revocation)", url)
+        return CheckResult("not_met", f"{plural(overdue, 'deprovisioning task')} overdue ({within} after termination or revocation)", url)
     if pending:
-        return CheckResult("at_risk", f"{_plural(pending, 'deprovisioning task')} open, within {within}", url)
+        return CheckResult("at_risk", f"{plural(pending, 'deprovisioning task')} open, within {within}", url)
     return CheckResult("met", "no deprovisioning task is open", url)
 
 
@@ -167,11 +164,11 @@ def check_orphan_shared(now: datetime) -> CheckResult:
     shared = accounts.filter(flag_shared=True).count()
     present = accounts.filter(Q(flag_revoked_present=True)).count()
     if orphan or shared or present:
-        parts = [_plural(orphan, "orphan account"), _plural(shared, "shared or generic account")]
+        parts = [plural(orphan, "orphan account"), plural(shared, "shared or generic account")]
         if present:
-            parts.append(_plural(present, "revoked account") + " still present")
+            parts.append(plural(present, "revoked account") + " still present")
         return CheckResult("not_met", ", ".join(parts) + " enabled", url)
-    return CheckResult("met", f"{_plural(accounts.count(), 'enabled account')}, none orphaned, shared or generic", url)
+    return CheckResult("met", f"{plural(accounts.count(), 'enabled account')}, none orphaned, shared or generic", url)
 
 
 def check_privileged_requests(now: datetime) -> CheckResult:

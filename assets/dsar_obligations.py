@@ -16,14 +16,11 @@ from django.urls import reverse
 from assets.dsar_rules import DUE_SOON, KIND, retention_days
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.timefmt import time_left
+from grc.words import plural
 
 CHECK_NAME = "Data-subject requests answered in time"
 LOOKBACK = timedelta(days=365)
 RECENT_LATE = timedelta(days=90)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 class DsarProvider:
@@ -66,19 +63,19 @@ def check_data_subject_requests(now: datetime) -> CheckResult:
         answered_words = "none answered yet"
     else:
         answered_words = f"{answered_count} answered, " + (f"{late} late" if late else "all in time")
-    parts = [f"{_plural(received, 'request')} in the last 12 months: {answered_words}"]
+    parts = [f"{plural(received, 'request')} in the last 12 months: {answered_words}"]
     if open_count:
         next_due = open_.order_by("due_at").values_list("due_at", flat=True).first()
         parts.append(f"{open_count} open, the next {time_left(next_due, now)}")
     if overdue:
-        return CheckResult("not_met", f"{_plural(overdue, 'data-subject request')} past the response deadline; " + "; ".join(parts), url)
+        return CheckResult("not_met", f"{plural(overdue, 'data-subject request')} past the response deadline; " + "; ".join(parts), url)
     problems = []
     if due_soon:
-        problems.append(f"{_plural(due_soon, 'request')} due within {DUE_SOON.days} days")
+        problems.append(f"{plural(due_soon, 'request')} due within {DUE_SOON.days} days")
     if late_recently:
-        problems.append(f"{_plural(late_recently, 'request')} answered late in the last {RECENT_LATE.days} days")
+        problems.append(f"{plural(late_recently, 'request')} answered late in the last {RECENT_LATE.days} days")
     if unpurged:
-        problems.append(f"requester details of {_plural(unpurged, 'request')} kept past the {retention_days()}-day retention")
+        problems.append(f"requester details of {plural(unpurged, 'request')} kept past the {retention_days()}-day retention")
     if problems:
         return CheckResult("at_risk", "; ".join(problems + parts), url)
     return CheckResult("met", "; ".join(parts), url)

@@ -24,10 +24,7 @@ from assets.services.programme import (
 )
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
-
-
-def _plural(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+from grc.words import plural
 
 
 def _leads():
@@ -186,7 +183,7 @@ def check_api_credentials(now: datetime) -> CheckResult:
     weak = sum(1 for row in rows if encryption_shortfall(row[1], row[2]))
     unknown_holders = sum(1 for row in rows if not (row[3] or "").strip())
     stale = sum(1 for row in rows if row[4] is None or (now.date() - row[4]).days > limit)
-    intro = f"{_plural(len(rows), 'credential')} recorded ({amazon} from Amazon)"
+    intro = f"{plural(len(rows), 'credential')} recorded ({amazon} from Amazon)"
     if weak:
         return CheckResult("not_met", f"{intro}; {weak} stored without encryption of at least AES-128 / RSA-2048", url)
     problems = []
@@ -312,14 +309,14 @@ def check_inventory(now: datetime) -> CheckResult:
     cadence = effective_cadence(ATTESTATION)
     last = InventoryAttestation.objects.filter(scope=AttestationScope.INVENTORY).aggregate(at=Max("attested_at"))["at"]
     attested = f"inventory last attested {(now - last).days} days ago" if last else "inventory not attested yet"
-    reason = f"{_plural(total, 'asset')}; {attested}; due every {cadence.period}"
+    reason = f"{plural(total, 'asset')}; {attested}; due every {cadence.period}"
     obligation = open_obligation(ATTESTATION, None)
     # the open obligation is the clock (re-dated when the period changes); without one, the period
     # in force from the last attestation
     due = obligation.due_at if obligation is not None else cadence.due_after(last) if last else None
     problems = []
     if personal:
-        problems.append(f"{_plural(personal, 'personal device')} with Information")
+        problems.append(f"{plural(personal, 'personal device')} with Information")
     if media:
         problems.append(f"{len(media)} removable media with PII not encrypted to AES-128 / RSA-2048")
     if problems:
@@ -374,17 +371,17 @@ def check_vulnerability_management(now: datetime) -> CheckResult:
     late = releases.exclude(result=ScanResult.PENDING).filter(scanned_at__gt=F("release_date")).count()
     failed = releases.filter(result=ScanResult.FAIL, scanned_at__isnull=False).count()
     if unscanned:
-        failing.append(f"{_plural(unscanned, 'release')} past the release date without a code scan")
+        failing.append(f"{plural(unscanned, 'release')} past the release date without a code scan")
     if late:
-        warning.append(f"{_plural(late, 'release')} scanned after the release date")
+        warning.append(f"{plural(late, 'release')} scanned after the release date")
     if failed:
-        warning.append(f"{_plural(failed, 'release scan')} failed")
+        warning.append(f"{plural(failed, 'release scan')} failed")
     overdue = Finding.objects.filter(status=FindingStatus.OPEN, due_at__lte=now).count()
     open_findings = Finding.objects.filter(status=FindingStatus.OPEN).count()
     if overdue:
         failing.append(f"{overdue} of {open_findings} open findings overdue")
     elif open_findings:
-        parts.append(f"{_plural(open_findings, 'open finding')}, none overdue")
+        parts.append(f"{plural(open_findings, 'open finding')}, none overdue")
     no_backup = sum(
         1
         for backup, restore in _pii_stores().values_list("backup_procedure", "restore_procedure")

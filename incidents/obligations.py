@@ -11,14 +11,11 @@ from django.urls import reverse
 
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
+from grc.words import plural
 from incidents.clock import KIND
 
 LATE_LOOKBACK = timedelta(days=90)
 YEAR = timedelta(days=365)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class AmazonNotificationProvider:
@@ -63,15 +60,15 @@ def check_amazon_notification(now: datetime) -> CheckResult:
         amazon_notification__sent_at__gt=F("notification_due_at"), amazon_notification__sent_at__gte=now - LATE_LOOKBACK
     ).count()
     waived = recent.filter(amazon_involved=AmazonInvolved.NO).count()
-    summary = f"{_plural(recent.count(), 'incident')} in the last 12 months: {notified.count()} notified to Amazon, {waived} not involving Amazon Information"
+    summary = f"{plural(recent.count(), 'incident')} in the last 12 months: {notified.count()} notified to Amazon, {waived} not involving Amazon Information"
     if overdue:
         return CheckResult(
             "not_met",
-            f"{_plural(overdue, 'incident')} not notified to Amazon within {effective_cadence(KIND).period} of detection; {summary}",
+            f"{plural(overdue, 'incident')} not notified to Amazon within {effective_cadence(KIND).period} of detection; {summary}",
             url + "?state=overdue",
         )
     if late:
-        return CheckResult("at_risk", f"{_plural(late, 'notification')} to Amazon sent late in the last 90 days; {summary}", url)
+        return CheckResult("at_risk", f"{plural(late, 'notification')} to Amazon sent late in the last 90 days; {summary}", url)
     next_due = running.order_by("notification_due_at").values_list("notification_due_at", flat=True).first()
     if next_due is not None:
         from grc.timefmt import time_left
@@ -79,7 +76,7 @@ def check_amazon_notification(now: datetime) -> CheckResult:
         status = "at_risk" if next_due - now <= effective_cadence(KIND).warning else "met"  # the clock's own warning window
         return CheckResult(
             status,
-            f"{_plural(running.count(), 'Amazon clock')} running, the next {time_left(next_due, now)}; {summary}",
+            f"{plural(running.count(), 'Amazon clock')} running, the next {time_left(next_due, now)}; {summary}",
             url + "?state=clock_running",
         )
     if not recent.exists():

@@ -14,12 +14,9 @@ from grc.accounts.lockout import cool_off
 from grc.accounts.models import User
 from grc.accounts.usernames import is_generic_username
 from grc.compliance.registry import CheckResult
+from grc.words import plural
 
 MIN_LENGTH_VALIDATOR = "django.contrib.auth.password_validation.MinimumLengthValidator"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _users_url() -> str:
@@ -57,12 +54,12 @@ def unique_accounts_check(now: datetime) -> CheckResult:
     if generic or unnamed:
         parts = []
         if generic:
-            parts.append(f"{_plural(generic, 'active account')} {'has' if generic == 1 else 'have'} a generic name")
+            parts.append(f"{plural(generic, 'active account')} {'has' if generic == 1 else 'have'} a generic name")
         if unnamed:
-            parts.append(f"{_plural(unnamed, 'active account')} {'is' if unnamed == 1 else 'are'} not tied to a named person")
+            parts.append(f"{plural(unnamed, 'active account')} {'is' if unnamed == 1 else 'are'} not tied to a named person")
         return CheckResult("not_met", "; ".join(parts), _users_url())
     return CheckResult(
-        "met", f"no generic names among {_plural(len(users), 'active account')}; each belongs to a named person", _users_url()
+        "met", f"no generic names among {plural(len(users), 'active account')}; each belongs to a named person", _users_url()
     )
 
 

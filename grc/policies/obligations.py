@@ -24,6 +24,7 @@ from django.urls import reverse
 from grc.compliance.cadences import Period, cadence_for, effective_cadences
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.timefmt import span, time_left
+from grc.words import plural
 
 PERIODIC_KINDS = ("policies.ir_plan_review", "policies.document_review")
 MAJOR_CHANGE_KIND = "policies.major_change_review"
@@ -187,10 +188,6 @@ def check_ir_plan(now: datetime) -> CheckResult:
     return CheckResult("met", reason, url)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 def check_document(code: str, now: datetime) -> CheckResult:
     """A built-in governed document: approved, complete, reviewed on time, acknowledged by staff.
 
@@ -231,13 +228,13 @@ def check_document(code: str, now: datetime) -> CheckResult:
         )
         reason += f"; acknowledged by {counts['done']} of {counts['asked']}"
         if counts["overdue"]:
-            reason += f" ({_plural(counts['overdue'], 'acknowledgement')} overdue)"
+            reason += f" ({plural(counts['overdue'], 'acknowledgement')} overdue)"
             worst = "not_met" if worst == "not_met" else "at_risk"
     if document.type.reviews_after_major_change:
         changes = MajorChange.objects.filter(document=document, review__isnull=True)
         open_changes, overdue_changes = changes.count(), changes.filter(major_changes_due_by(now, overrides)).count()
         if open_changes:
-            reason += f"; {_plural(open_changes, 'major change')} awaiting review"
+            reason += f"; {plural(open_changes, 'major change')} awaiting review"
         if overdue_changes:
             reason += f" ({overdue_changes} overdue)"
             worst = "not_met"

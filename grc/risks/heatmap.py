@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from html import escape
 
 from grc.risks.rules import IMPACT, LEVELS, LIKELIHOOD, Band, band
+from grc.words import plural
 
 Grid = tuple[tuple[int, ...], ...]
 
@@ -55,10 +56,6 @@ def grid_total(counts: Grid) -> int:
     return sum(sum(row) for row in counts)
 
 
-def _plural(n: int) -> str:
-    return f"{n} risk{'' if n == 1 else 's'}"
-
-
 def heatmap_svg(
     counts: Grid,
     *,
@@ -78,7 +75,7 @@ def heatmap_svg(
     size = CELL * len(LEVELS)
     width, height = LEFT + size + 8, TOP + size + BOTTOM
     total = grid_total(counts)
-    label = f"{title}: {_plural(total)} by likelihood and impact"
+    label = f"{title}: {plural(total, 'risk')} by likelihood and impact"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="risk-heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         f' role="img" aria-label="{escape(label)}" font-family="{FONT}">',
@@ -101,7 +98,7 @@ def heatmap_svg(
             stroke, stroke_width = ("#1d2125", 3) if is_selected else (("#842029", 1.5) if over else ("#ffffff", 2))
             cell_label = (
                 f"Likelihood {likelihood} ({LIKELIHOOD[likelihood].label}), impact {impact} ({IMPACT[impact].label}), "
-                f"score {value} ({name}): {_plural(count)}"
+                f"score {value} ({name}): {plural(count, 'risk')}"
             )
             cell = [
                 f'<g class="heatmap-cell" data-likelihood="{likelihood}" data-impact="{impact}" data-count="{count}">',

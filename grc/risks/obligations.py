@@ -17,12 +17,9 @@ from django.urls import reverse
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.risks.services.register import ACCEPTANCE_REVISIT, ANNUAL_REVIEW, TREATMENT_ACTION
+from grc.words import plural
 
 CHECK_NAME = "risks.register"
-
-
-def _plural(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def _leads() -> list:
@@ -125,17 +122,17 @@ def check_risk_register(now: datetime) -> CheckResult:
         Risk.objects.filter(last_reviewed_at__isnull=False).order_by("-last_reviewed_at").values_list("last_reviewed_at", flat=True).first()
     )
     reviewed = f"last senior-management review {span(now - last)} ago" if last else "not yet reviewed by senior management"
-    summary = f"{_plural(open_count, 'open risk')}, {above} above the appetite score {appetite}; {reviewed}, due every {every}"
+    summary = f"{plural(open_count, 'open risk')}, {above} above the appetite score {appetite}; {reviewed}, due every {every}"
     if untreated:
         return CheckResult(
             "not_met",
-            f"{_plural(untreated, 'risk')} above the appetite score {appetite} without a treatment plan; {summary}",
+            f"{plural(untreated, 'risk')} above the appetite score {appetite} without a treatment plan; {summary}",
             f"{url}?flag={rules.Flag.NO_PLAN.value}",
         )
     if expired:
         return CheckResult(
             "at_risk",
-            f"{_plural(expired, 'risk acceptance')} expired and not revisited; {summary}",
+            f"{plural(expired, 'risk acceptance')} expired and not revisited; {summary}",
             f"{url}?flag={rules.Flag.ACCEPTANCE_EXPIRED.value}",
         )
     return CheckResult("met", f"every risk above the appetite has a treatment plan; {summary}", url)
