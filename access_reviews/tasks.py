@@ -27,3 +27,12 @@ def start_due_campaign() -> int | None:
 
     campaign = campaign_start_if_due(now=timezone.now())
     return campaign.pk if campaign else None
+
+
+@shared_task(name="access_reviews.tasks.sweep_import_leases")
+def sweep_import_leases() -> dict[str, int]:
+    """Beat, every minute: queue again the imports whose worker stopped before its lease ran out,
+    or fail them with the reason once their attempts are used up."""
+    from access_reviews.imports.jobs import imports_sweep
+
+    return imports_sweep(timezone.now())

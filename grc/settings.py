@@ -433,6 +433,11 @@ EVIDENCE_PACK_LEASE_SECONDS = env.int("EVIDENCE_PACK_LEASE_SECONDS", default=300
 EVIDENCE_PACK_MAX_ATTEMPTS = env.int("EVIDENCE_PACK_MAX_ATTEMPTS", default=3)
 EVIDENCE_PACK_SWEEP_SECONDS = env.int("EVIDENCE_PACK_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["pack-leases"] = {"task": "grc.evidence.tasks.sweep_pack_leases", "schedule": float(EVIDENCE_PACK_SWEEP_SECONDS)}
+# An import's check or apply holds a lease (no heartbeat: longer than the longest step); a job whose
+# worker died is run again by the sweep, and failed with the reason after IMPORT_MAX_ATTEMPTS.
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=600)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["import-leases"] = {"task": "access_reviews.tasks.sweep_import_leases", "schedule": 60.0}
 # Evidence packs and certification letters are PAdES-signed PDFs (grc/pdf_signing.py, README "Signed
 # PDFs"): the organisation's key and certificate (PEM, the chain may follow the certificate) come from
 # the environment; production issues no pack or letter without them and `check --deploy` reports it.

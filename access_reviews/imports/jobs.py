@@ -4,13 +4,23 @@ Views call ``job_upload``, ``job_set_mapping``, ``job_request_apply`` and ``job_
 Celery tasks call ``job_check`` and ``job_apply`` with the job's id. Apply re-checks the file
 against the registry as it is then: if the result differs from the preview the user saw, nothing
 is written and the new preview is shown instead.
+
+The check and the apply each *claim* the job under a lease (``grc.jobs``): a job checking or
+applying whose lease is live is left alone; one whose worker died (its lease ran out) is claimed
+again and run from the start — the apply is one transaction, so nothing of the dead attempt is
+left. Every write of a result is fenced on the attempt claimed, so a worker that lost its lease
+writes nothing. ``imports_sweep`` (beat, every minute) queues the abandoned ones again, or fails
+them with the reason after ``IMPORT_MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -19,8 +29,17 @@ from access_reviews.imports import people as people_import
 from access_reviews.models import ImportJob, ImportKind, ImportStatus, System
 from grc.audit.services import record_event
 from grc.csvio import CsvFileError, decode, read_csv
+from grc.jobs import LeasePolicy, attempts_exhausted, expired_q, lease_claim, lease_expired, lease_release, leases_expired
 
+logger = logging.getLogger("access_reviews.imports")
 MAX_ERRORS_KEPT = 1000
+# the Celery task that runs each step; the sweep queues it again for a job whose worker died
+TASK_OF = {ImportStatus.CHECKING: "check_import", ImportStatus.APPLYING: "apply_import"}
+STEP_WORDS = {ImportStatus.CHECKING: "the check", ImportStatus.APPLYING: "the import"}
+# no job is ever in this status: an import waits for its worker in the step's own status, without a lease
+NO_WAITING_STATUS = ""
+# entering a step (checking, applying) starts its count of attempts afresh
+FRESH_LEASE = {"attempts": 0, "lease_expires_at": None, "heartbeat_at": None}
 
 
 def _queue(task_name: str, job_id: int) -> None:
@@ -74,7 +93,9 @@ def job_set_mapping(*, job: ImportJob, mapping: dict[str, str], by, now: datetim
     if problems:
         raise ValidationError(problems)
     job.mapping, job.status = mapping, ImportStatus.CHECKING
-    job.save(update_fields=["mapping", "status"])
+    for field, value in FRESH_LEASE.items():
+        setattr(job, field, value)
+    job.save(update_fields=["mapping", "status", *FRESH_LEASE])
     System.objects.filter(pk=job.system_id).update(column_mapping=mapping)
     record_event("access_reviews.system.mapping_saved", request=request, actor=by, obj=job.system, changed_fields=list(mapping))
     _queue("check_import", job.pk)
@@ -90,22 +111,136 @@ def _plan(job: ImportJob, now: datetime):
     return plan, lookups, account_import.preview_sample(plan, lookups)
 
 
+# --- leases (grc.jobs) ---------------------------------------------------------------------------
+class LeaseLost(Exception):
+    """The sweep or another worker took the job over: this attempt stops and writes nothing."""
+
+
+def import_lease_policy(step: str) -> LeasePolicy:
+    """The lease of one step (CHECKING or APPLYING). An import has no separate "queued" status: a
+    job waits for its worker in the step's status with no lease, which ``grc.jobs`` counts as
+    claimable like an expired one."""
+    return LeasePolicy(
+        seconds=settings.IMPORT_LEASE_SECONDS, max_attempts=settings.IMPORT_MAX_ATTEMPTS, waiting=NO_WAITING_STATUS, running=step
+    )
+
+
+def job_claim(job_id: int, step: str, now: datetime) -> int | None:
+    """Take the job for this worker: the attempt number it runs as (its fencing token), or None —
+    it is in another step, a live worker holds it, or its attempts are used up (then it is failed
+    here with the reason)."""
+    claimed = lease_claim(ImportJob.objects, job_id, policy=import_lease_policy(step), now=now)
+    if claimed is None:
+        job_give_up_if_exhausted(job_id, step, now, by="task:" + TASK_OF[step])
+    return claimed
+
+
+def _held(job_id: int, step: str, attempt: int):
+    """The job while this attempt still holds it: every write of a result goes through here."""
+    return ImportJob.objects.filter(pk=job_id, status=step, attempts=attempt)
+
+
+def _finish(job_id: int, step: str, attempt: int, **fields) -> None:
+    """Write the step's result and drop the lease; LeaseLost when the job is no longer this attempt's."""
+    if _held(job_id, step, attempt).update(lease_expires_at=None, **fields) != 1:
+        raise LeaseLost(f"import {job_id} {step} attempt {attempt}")
+
+
+def gave_up_words(step: str, attempts: int) -> str:
+    return (
+        f"The worker stopped {attempts} times before {STEP_WORDS[step]} finished; nothing was written. "
+        "Upload the file again; if it stops again, tell the portal's administrator."
+    )
+
+
+def job_give_up_if_exhausted(job_id: int, step: str, now: datetime, *, by: str) -> bool:
+    """Fail a job whose worker stopped on its last allowed attempt; True when this call failed it.
+    The uploaded file (names) is dropped with it: the user uploads it again."""
+    policy = import_lease_policy(step)
+    row = ImportJob.objects.filter(pk=job_id).values("status", "attempts", "lease_expires_at").first()
+    if row is None or row["status"] != step or not lease_expired(row["lease_expires_at"], now):
+        return False
+    if not attempts_exhausted(row["attempts"], policy):
+        return False
+    with transaction.atomic():
+        failed = _held(job_id, step, row["attempts"]).filter(expired_q(now))
+        if (
+            failed.update(status=ImportStatus.FAILED, failure=gave_up_words(step, row["attempts"])[:300], lease_expires_at=None, content="")
+            != 1
+        ):
+            return False
+        record_event(
+            "access_reviews.import.failed",
+            system_actor=by,
+            channel="task",
+            obj=ImportJob(pk=job_id),
+            outcome="failure",
+            message=f"{step} abandoned: worker lost {row['attempts']} times",
+            details={"step": step, "attempts": row["attempts"], "reason": "worker_lost"},
+            occurred_at=now,
+        )
+    return True
+
+
+def imports_sweep(now: datetime) -> dict[str, int]:
+    """Queue again every import whose worker stopped before its lease ran out (through the outbox,
+    like the views), or fail it once its attempts are used up. A job without a lease is waiting
+    for its queued task and is left to it."""
+    counts = {"requeued": 0, "failed": 0}
+    for step, task_name in TASK_OF.items():
+        policy = import_lease_policy(step)
+        stale = leases_expired(ImportJob.objects, policy=policy, now=now).filter(lease_expires_at__isnull=False)
+        for job_id, attempts in list(stale.order_by("pk").values_list("pk", "attempts")):
+            if job_give_up_if_exhausted(job_id, step, now, by="task:sweep_import_leases"):
+                counts["failed"] += 1
+                continue
+            with transaction.atomic():
+                # an apply's transaction locks its row: a worker that still holds it is alive (PostgreSQL)
+                if not ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).exists():
+                    continue
+                # back to waiting: the step's own status without a lease (see import_lease_policy)
+                if not lease_release(ImportJob.objects, job_id, attempt=attempts, now=now, policy=replace(policy, waiting=step)):
+                    continue
+                record_event(
+                    "access_reviews.import.requeued",
+                    system_actor="task:sweep_import_leases",
+                    channel="task",
+                    obj=ImportJob(pk=job_id),
+                    message=f"{step}: worker lost on attempt {attempts}, queued again",
+                    details={"step": step, "attempts": attempts},
+                    occurred_at=now,
+                )
+                _queue(task_name, job_id)
+            counts["requeued"] += 1
+    return counts
+
+
+# --- the steps run by Celery --------------------------------------------------------------------
 def job_check(*, job_id: int, now: datetime) -> ImportJob:
-    """Validate every row and build the preview (run by Celery)."""
+    """Validate every row and build the preview (run by Celery, under the job's lease)."""
+    attempt = job_claim(job_id, ImportStatus.CHECKING, now)
     job = ImportJob.objects.select_related("system").get(pk=job_id)
-    if job.status != ImportStatus.CHECKING:
+    if attempt is None:
         return job
     try:
-        plan, _lookups, sample = _plan(job, now)
-    except CsvFileError as error:
-        job.status, job.failure = ImportStatus.FAILED, str(error)[:300]
-        job.save(update_fields=["status", "failure"])
-        return job
-    job.errors = [{"line": e.line, "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]]
-    job.summary = {**plan.summary(), "errors": len(plan.errors)}
-    job.preview = json.dumps(sample)
-    job.status, job.failure = ImportStatus.PREVIEW, ""
-    job.save(update_fields=["errors", "summary", "preview", "status", "failure"])
+        try:
+            plan, _lookups, sample = _plan(job, now)
+        except CsvFileError as error:
+            _finish(job_id, ImportStatus.CHECKING, attempt, status=ImportStatus.FAILED, failure=str(error)[:300])
+        else:
+            _finish(
+                job_id,
+                ImportStatus.CHECKING,
+                attempt,
+                errors=[{"line": e.line, "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]],
+                summary={**plan.summary(), "errors": len(plan.errors)},
+                preview=json.dumps(sample),
+                status=ImportStatus.PREVIEW,
+                failure="",
+            )
+    except LeaseLost:
+        logger.warning("import %s: check attempt %s lost its lease; another worker checks it", job_id, attempt)
+    job.refresh_from_db()
     return job
 
 
@@ -139,7 +274,9 @@ def job_request_apply(
         )
     job.status, job.import_good_rows = ImportStatus.APPLYING, import_good_rows
     job.summary = {**job.summary, "downgrades_confirmed": bool(confirm_downgrades)}
-    job.save(update_fields=["status", "import_good_rows", "summary"])
+    for field, value in FRESH_LEASE.items():
+        setattr(job, field, value)
+    job.save(update_fields=["status", "import_good_rows", "summary", *FRESH_LEASE])
     record_event(
         "access_reviews.import.apply_requested",
         request=request,
@@ -161,34 +298,59 @@ def job_cancel(*, job: ImportJob, by, now: datetime, request=None) -> None:
 
 
 def job_apply(*, job_id: int, now: datetime) -> ImportJob:
-    """Apply the import in one transaction (run by Celery). Returns the job with its result."""
+    """Apply the import in one transaction (run by Celery, under the job's lease). Returns the job
+    with its result. A rerun after a dead worker starts from the start: its transaction was rolled back."""
+    step = ImportStatus.APPLYING
+    attempt = job_claim(job_id, step, now)
     job = ImportJob.objects.select_related("system", "created_by").get(pk=job_id)
-    if job.status != ImportStatus.APPLYING:
+    if attempt is None:
         return job
     try:
         with transaction.atomic():
+            # locked for the whole apply, so the sweep leaves a live worker's job alone (PostgreSQL)
+            if not _held(job_id, step, attempt).select_for_update().exists():
+                raise LeaseLost(f"import {job_id} {step} attempt {attempt}")
             plan, lookups, sample = _plan(job, now)
             previewed = {k: v for k, v in job.summary.items() if k not in NOT_COUNTS}
             fresh = {**plan.summary(), "errors": len(plan.errors)}
             if {k: v for k, v in fresh.items() if k not in NOT_COUNTS} != previewed:
-                job.summary, job.preview, job.status = fresh, json.dumps(sample), ImportStatus.PREVIEW
-                job.errors = [{"line": e.line, "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]]
-                job.failure = "The registry changed since this preview: check the new preview and apply again."
-                job.save(update_fields=["summary", "preview", "status", "errors", "failure"])
-                return job
-            if plan.errors and not job.import_good_rows:
-                raise ValidationError("rows have errors")
-            if getattr(plan, "downgrades", None) and not job.summary.get("downgrades_confirmed"):
-                raise ValidationError("downgrades not confirmed")
-            result = _apply(job, plan, now)
-            job.status, job.applied_at, job.content, job.failure = ImportStatus.APPLIED, now, "", ""
-            job.summary = {**job.summary, **result}
-            job.save(update_fields=["status", "applied_at", "content", "failure", "summary"])
+                _finish(
+                    job_id,
+                    step,
+                    attempt,
+                    summary=fresh,
+                    preview=json.dumps(sample),
+                    status=ImportStatus.PREVIEW,
+                    errors=[{"line": e.line, "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]],
+                    failure="The registry changed since this preview: check the new preview and apply again.",
+                )
+            else:
+                if plan.errors and not job.import_good_rows:
+                    raise ValidationError("rows have errors")
+                if getattr(plan, "downgrades", None) and not job.summary.get("downgrades_confirmed"):
+                    raise ValidationError("downgrades not confirmed")
+                result = _apply(job, plan, now)
+                # fenced: a worker that lost its lease rolls its writes back here
+                _finish(
+                    job_id,
+                    step,
+                    attempt,
+                    status=ImportStatus.APPLIED,
+                    applied_at=now,
+                    content="",
+                    failure="",
+                    summary={**job.summary, **result},
+                )
+    except LeaseLost:
+        logger.warning("import %s: apply attempt %s lost its lease; nothing of it was written", job_id, attempt)
     except Exception:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, failure="The import failed and nothing was written. Try again, or ask an administrator."
+        _held(job_id, step, attempt).update(
+            status=ImportStatus.FAILED,
+            failure="The import failed and nothing was written. Try again, or ask an administrator.",
+            lease_expires_at=None,
         )
         raise
+    job.refresh_from_db()
     return job
 
 

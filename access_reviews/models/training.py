@@ -64,9 +64,15 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The check or apply in Celery holds a lease (grc.jobs); a job whose worker died is run again
+    # from the start by the sweep, or failed with the reason after IMPORT_MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="checks or applies started in this step, a worker that died included")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="the worker holds the job until then")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="when the worker last claimed the job")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="import_job_lease")]
 
     def __str__(self) -> str:
         return f"import {self.pk}"
