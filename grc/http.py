@@ -52,9 +52,8 @@ class RefuseNulInQueryMiddleware:
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             message = "The address holds a NUL character (%00): remove it and try again."
             if request.path.startswith("/api/"):  # the API answers JSON, errors included
-                from grc.api.errors import error_body
-
-                return JsonResponse(error_body(400, message), status=400)
+                # the API's error shape (grc.api.errors.error_body), written here: the core does not import the API
+                return JsonResponse({"status": 400, "error": "invalid", "detail": message, "errors": []}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain")
         return self.get_response(request)
 
