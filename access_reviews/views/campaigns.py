@@ -21,8 +21,8 @@ from access_reviews.views.common import add_errors
 from grc.accounts.permissions import LEAD_OR_AUDITOR, LEAD_OR_MANAGER, READERS, SECURITY_LEAD, deny, role_required
 from grc.accounts.stepup import step_up_required
 from grc.audit.services import record_view
-from grc.scale.widgets import use_fast_widgets
 from grc.tables import table_page
+from grc.widgets import use_fast_widgets
 
 REVIEW_PAGE_SIZE = 50
 
@@ -123,7 +123,7 @@ def _review_context(request, campaign: Campaign, bound: dict[int, DecisionForm] 
         page_size=REVIEW_PAGE_SIZE,
     )
     bound = bound or {}
-    use_fast_widgets(table.filterset.form)  # 50 rows x 3 fields: rendered in Python, same HTML (grc.scale.widgets)
+    use_fast_widgets(table.filterset.form)  # 50 rows x 3 fields: rendered in Python, same HTML (grc.widgets)
     items = [(row, use_fast_widgets(bound.get(row.pk) or _decision_form(row))) for row in table.rows]
     signed = SignOff.objects.filter(campaign=campaign, reviewer=request.user).first()
     return {

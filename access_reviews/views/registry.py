@@ -20,8 +20,8 @@ from access_reviews.views.common import add_errors
 from grc.accounts.permissions import LEAD_OR_AUDITOR, READERS, SECURITY_LEAD, role_required
 from grc.audit.services import record_download, record_view
 from grc.csvio import csv_response
-from grc.scale.widgets import use_fast_widgets
 from grc.tables import table_page
+from grc.widgets import use_fast_widgets
 
 
 def _back(obj, name: str) -> str:

@@ -28,8 +28,8 @@ from grc.accounts.permissions import LEAD_OR_MANAGER, READERS, SECURITY_LEAD, de
 from grc.audit.services import record_download, record_event, record_view
 from grc.compliance.services import open_obligation
 from grc.csvio import csv_response
-from grc.scale.widgets import full_name, plain_choices, use_fast_widgets
 from grc.tables import table_page
+from grc.widgets import full_name, plain_choices, use_fast_widgets
 
 SORTS = {
     "tag": "tag",
@@ -85,7 +85,7 @@ def asset_list(request):
 
 def _owner_filter_choices(form) -> None:
     """The owner filter lists every portal user (2,000 at scale): options from one values query,
-    widgets rendered in Python (grc.scale.widgets); the same labels as ``UserChoiceField``."""
+    widgets rendered in Python (grc.widgets); the same labels as ``UserChoiceField``."""
     use_fast_widgets(form)
     field = form.fields["owner"]
     rows = field.queryset.values_list("pk", "first_name", "last_name", "username", "role")

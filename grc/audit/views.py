@@ -24,7 +24,7 @@ from grc.audit.models import AuditEvent
 from grc.audit.selectors import active_alarm_count, attach_actors, event_page
 from grc.audit.services import record_download
 from grc.csvio import neutralise
-from grc.scale.widgets import full_name, plain_choices, use_fast_widgets
+from grc.widgets import full_name, plain_choices, use_fast_widgets
 
 EXPORT_LIMIT = 100_000  # rows in one CSV export; narrow the filters for more
 EXPORT_BATCH = 2000
@@ -83,7 +83,7 @@ def index(request):
 
 def _actor_choices(form) -> None:
     """The actor filter lists every portal user (2,000 at scale): options from one values query,
-    widgets rendered in Python (grc.scale.widgets); the same labels as ``ActorChoiceField``."""
+    widgets rendered in Python (grc.widgets); the same labels as ``ActorChoiceField``."""
     use_fast_widgets(form)
     field = form.fields["actor"]
     rows = field.queryset.values_list("pk", "first_name", "last_name", "username")

@@ -18,8 +18,8 @@ from grc.accounts.stepup import step_up_is_fresh, step_up_redirect
 from grc.audit.services import record_download, record_view
 from grc.csvio import csv_response
 from grc.policies.selectors import incident_types
-from grc.scale.widgets import use_fast_widgets
 from grc.tables import table_page
+from grc.widgets import use_fast_widgets
 from incidents import services
 from incidents.access import get_incident_for
 from incidents.clock import clock_state

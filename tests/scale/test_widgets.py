@@ -10,7 +10,7 @@ from django.urls import reverse
 from access_reviews.forms import DecisionForm
 from grc.accounts.models import Role
 from grc.forms import DateInput, DateTimeInput, StyledForm
-from grc.scale.widgets import FAST, PlainSelect, plain_choices, use_fast_widgets
+from grc.widgets import FAST, PlainSelect, plain_choices, use_fast_widgets
 
 
 class EveryWidget(StyledForm):

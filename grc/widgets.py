@@ -1,4 +1,5 @@
 """A form renderer for pages that render many widgets: the same HTML as Django's, written in Python.
+Shared core (UI helpers): production views use it, so it does not live with the benchmark tooling.
 
 Django renders every widget through its template engine: an ``<input>`` is two template renders
 and a ``<select>`` one more per option. On the reviewer's page (50 rows x 3 fields) and the
