@@ -103,3 +103,16 @@ def staff_client(client, staff):
 @pytest.fixture
 def auditor_client(client, auditor):
     return signed_in(client, auditor)
+
+
+@pytest.fixture(autouse=True)
+def broker_banner_answered():
+    """The lead's "background services degraded" banner asks the outbox at most every 30 s per process
+    (grc.degraded); a test starts with that answer given ("all well"), so a page's query count does not
+    depend on how long ago another test asked. Tests of the banner call ``degraded.reset()``."""
+    from grc import degraded
+
+    degraded.reset()
+    degraded._state.broker_checked_at = float("inf")  # remembered for ever: no outbox query in this test
+    yield
+    degraded.reset()

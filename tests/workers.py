@@ -81,3 +81,23 @@ def celery_client(redis_url: str, name: str):
         yield client
     finally:
         client.close()
+
+
+def real_worker_marks() -> list:
+    """The marks of a test module that starts a real worker: PostgreSQL (the worker must see the
+    test database), Redis, slow, transactional."""
+    from tests.core.test_celery import redis_available
+
+    return [
+        pytest.mark.redis,
+        pytest.mark.postgres,
+        pytest.mark.slow,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql",
+            reason="the worker process cannot see the in-memory SQLite test database; run with DATABASE_URL=postgres://...",
+        ),
+        pytest.mark.skipif(
+            not redis_available() and os.environ.get("REQUIRE_REDIS") != "1", reason="Redis is not reachable at 127.0.0.1:6379"
+        ),
+    ]

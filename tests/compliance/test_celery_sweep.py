@@ -6,33 +6,20 @@ SQLite database would also do; the default in-memory test database cannot be sha
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from grc.compliance.models import Reminder
 from tests.compliance.conftest import make_obligation
-from tests.core.test_celery import redis_available
-from tests.workers import celery_client, celery_worker
+from tests.workers import celery_client, celery_worker, real_worker_marks
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # this suite's own Redis database
 TASK = "grc.compliance.tasks.sweep_reminders"  # the name CELERY_BEAT_SCHEDULE uses
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process cannot see the in-memory SQLite test database; run with DATABASE_URL=postgres://...",
-    ),
-    pytest.mark.skipif(not redis_available() and os.environ.get("REQUIRE_REDIS") != "1", reason="Redis is not reachable at 127.0.0.1:6379"),
-]
+pytestmark = real_worker_marks()
 
 
 @pytest.fixture

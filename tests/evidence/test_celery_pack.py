@@ -4,35 +4,22 @@ for the pack the way the page does (a row, then the task by name) and reads the 
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from grc.audit.models import AuditEvent
 from grc.evidence.models import EvidencePack, PackStatus
 from grc.evidence.services.packs import pack_request
-from tests.core.test_celery import redis_available
 from tests.evidence.conftest import compact, pdf_pages, sha256
-from tests.workers import celery_client, celery_worker
+from tests.workers import celery_client, celery_worker, real_worker_marks
 
 REDIS_URL = "redis://127.0.0.1:6379/5"  # this suite's own Redis database
 TASK = "grc.evidence.tasks.build_pack"
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process cannot see the in-memory SQLite test database; run with DATABASE_URL=postgres://...",
-    ),
-    pytest.mark.skipif(not redis_available() and os.environ.get("REQUIRE_REDIS") != "1", reason="Redis is not reachable at 127.0.0.1:6379"),
-]
+pytestmark = real_worker_marks()
 
 
 @pytest.fixture

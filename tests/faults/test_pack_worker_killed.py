@@ -23,32 +23,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from grc.audit.models import AuditEvent
 from grc.evidence.models import EvidencePack, PackStatus
 from grc.evidence.services.packs import pack_request
-from tests.core.test_celery import redis_available
 from tests.faults.conftest import PortalProcess, portal_env
-from tests.workers import celery_client, worker_database_url
+from tests.workers import celery_client, real_worker_marks, worker_database_url
 
 REDIS_URL = "redis://127.0.0.1:6379/6"  # this suite's own Redis database
 TASK = "grc.evidence.tasks.build_pack"
 LEASE_SECONDS = 3
 WAIT = 120  # seconds: the bound of every poll of a real worker
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process cannot see the in-memory SQLite test database; run with DATABASE_URL=postgres://...",
-    ),
-    pytest.mark.skipif(not redis_available() and os.environ.get("REQUIRE_REDIS") != "1", reason="Redis is not reachable at 127.0.0.1:6379"),
-]
+pytestmark = real_worker_marks()
 
 
 @pytest.fixture
