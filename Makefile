@@ -30,6 +30,7 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports  # the layers and independence contracts of .importlinter
 	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r grc incidents access_reviews assets
 
 # Release code scan (DPP 2.7), run by .ci/run: dependencies consistent, the production settings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_ONLY = {"pytest", "pytest-django", "pytest-xdist", "playwright", "factory_boy", "hypothesis", "time-machine", "schemathesis"}
-DEV_ONLY |= {"ruff", "bandit", "pip-audit", "pyotp", "pypdf"}
+DEV_ONLY |= {"ruff", "bandit", "pip-audit", "pyotp", "pypdf", "import-linter"}
 DEV_MODULES = {"pytest", "playwright", "factory", "hypothesis", "time_machine", "schemathesis", "pyotp", "pypdf"}
 PRODUCTION_PACKAGES = ("grc", "incidents", "access_reviews", "assets")
 
