@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from grc.compliance.models import CalendarFeedToken, Obligation, OverdueDigest, Reminder, Requirement
 
@@ -10,13 +12,13 @@ from grc.compliance.models import CalendarFeedToken, Obligation, OverdueDigest, 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Writes go through the services (which audit them); the admin only shows the rows."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

@@ -23,10 +23,13 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 
+from grc.accounts.models import User
 from grc.audit.services import record_event
+from grc.compliance.cadence_models import CadenceChange, CadenceChangeAction, CadenceOverride
 from grc.compliance.cadences import CADENCES, Cadence, Period, cadence_for, effective_cadences
-from grc.compliance.kit_models import CadenceChange, CadenceChangeAction, CadenceOverride
 from grc.compliance.models import Obligation
 
 UNITS = ("hours", "days", "months")
@@ -182,8 +185,6 @@ class CadenceRow:
 
 def cadence_rows() -> list[CadenceRow]:
     """Every kind of the table with its period in force and its limit: three queries."""
-    from django.db.models import Count
-
     effective = effective_cadences()
     overrides = {row.kind: row for row in CadenceOverride.objects.select_related("changed_by")}
     open_counts = dict(
@@ -226,7 +227,9 @@ def _redate_open(kind: str, old: Period, new: Period) -> list[list]:
 
 
 @transaction.atomic
-def cadence_override_set(*, kind: str, period: Period, reason: str, by, now: datetime, request=None) -> CadenceChange:
+def cadence_override_set(
+    *, kind: str, period: Period, reason: str, by: User, now: datetime, request: HttpRequest | None = None
+) -> CadenceChange:
     """Set the period of ``kind`` (no looser than the policy), re-date its open obligations, audit it."""
     if not is_adjustable(kind):
         raise ValidationError({"number": "This kind has no fixed period: its due time is set per obligation."})
@@ -237,6 +240,7 @@ def cadence_override_set(*, kind: str, period: Period, reason: str, by, now: dat
         raise ValidationError({"number": "The period must be at least one hour."})
     base = cadence_for(kind)
     limit = ceiling(kind)
+    assert base.period is not None and limit is not None  # is_adjustable(kind): the kind has a fixed period
     if not within(period, limit):
         single = single_unit(period)
         unit = single[1] if single else "days"
@@ -286,7 +290,9 @@ def cadence_override_set(*, kind: str, period: Period, reason: str, by, now: dat
     return change
 
 
-def cadence_change_rows(*, kind: str = "", since: datetime | None = None, until: datetime | None = None, limit: int | None = None):
+def cadence_change_rows(
+    *, kind: str = "", since: datetime | None = None, until: datetime | None = None, limit: int | None = None
+) -> QuerySet[CadenceChange]:
     """The history, newest first (one query)."""
     rows = CadenceChange.objects.select_related("changed_by")
     if kind:

@@ -8,9 +8,10 @@ goes out; ``timedelta(0)`` is the breach. Apps refer to a kind by its key and ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from grc.compliance.cadence_models import CadenceOverride
 from grc.timefmt import add_months
 
 DAY = timedelta(days=1)
@@ -152,10 +153,6 @@ def effective_cadence(kind: str) -> Cadence:
     whatever computes a due time from a period calls it. One query, and none for kinds without
     a fixed period. Warnings and milestones stay the table's.
     """
-    from dataclasses import replace
-
-    from grc.compliance.kit_models import CadenceOverride
-
     base = cadence_for(kind)
     if base.period is None:
         return base
@@ -165,10 +162,6 @@ def effective_cadence(kind: str) -> Cadence:
 
 def effective_cadences() -> dict[str, Cadence]:
     """Every kind's cadence in force, in one query (for pages listing many kinds)."""
-    from dataclasses import replace
-
-    from grc.compliance.kit_models import CadenceOverride
-
     overrides = {
         kind: Period(months, days, hours)
         for kind, months, days, hours in CadenceOverride.objects.values_list("kind", "months", "days", "hours")

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from datetime import tzinfo as TzInfo
+from typing import TYPE_CHECKING, cast
 
 from icalendar import Alarm, Calendar, Event
+
+if TYPE_CHECKING:
+    from grc.compliance.models import Obligation
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 # The months the calendar shows. Obligations are due within decades, not millennia, and the grid
@@ -81,15 +86,15 @@ class Month:
         return self.first_day.strftime("%B %Y")
 
 
-def group_by_local_day(obligations, zone: TzInfo) -> dict[date, list]:
+def group_by_local_day(obligations: Iterable[Obligation], zone: TzInfo) -> dict[date, list[Obligation]]:
     """Obligations by the local day of their due time, each day in due order."""
-    days: dict[date, list] = {}
+    days: dict[date, list[Obligation]] = {}
     for obligation in sorted(obligations, key=lambda o: (o.due_at, o.pk or 0)):
         days.setdefault(obligation.due_at.astimezone(zone).date(), []).append(obligation)
     return days
 
 
-def build_feed(obligations, *, name: str, now: datetime, host: str, absolute) -> bytes:
+def build_feed(obligations: Iterable[Obligation], *, name: str, now: datetime, host: str, absolute: Callable[[str], str]) -> bytes:
     """An iCalendar (RFC 5545) document: one event per obligation at its due time.
 
     Open obligations carry a one-day alarm; done ones are marked as such, and waived ones as
@@ -117,7 +122,7 @@ def build_feed(obligations, *, name: str, now: datetime, host: str, absolute) ->
         link = absolute(obligation.action_url())
         event.add("url", link)
         closed = ""
-        if waived:
+        if waived and obligation.completed_at is not None:  # waived implies done: completed_at is set
             closed = f" Waived on {obligation.completed_at.astimezone(UTC):%d %b %Y %H:%M} UTC (no longer applies; not completed)."
         event.add(
             "description",
@@ -133,4 +138,4 @@ def build_feed(obligations, *, name: str, now: datetime, host: str, absolute) ->
             alarm.add("trigger", timedelta(days=-1))
             event.add_component(alarm)
         cal.add_component(event)
-    return cal.to_ical()
+    return cast(bytes, cal.to_ical())

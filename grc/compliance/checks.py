@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 
 from grc.compliance.registry import CheckResult, portal_check, register_check
+from grc.crypto import fernet
 
 OTP_MIDDLEWARE = "django_otp.middleware.OTPMiddleware"
 MFA_MIDDLEWARE = "grc.accounts.middleware.AccountPolicyMiddleware"
@@ -57,8 +58,6 @@ def check_transport_security(now: datetime) -> CheckResult:
 
 def check_field_encryption(now: datetime) -> CheckResult:
     """DPP 2.4: sensitive fields are encrypted at rest with a key from the environment."""
-    from grc.crypto import fernet
-
     try:
         fernet()
     except Exception:

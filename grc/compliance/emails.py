@@ -8,7 +8,9 @@ next sweep retries.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
@@ -16,10 +18,14 @@ from grc.compliance.status import milestone_label
 from grc.mail import absolute_url, send_templated
 from grc.timefmt import span, time_left
 
+if TYPE_CHECKING:
+    from grc.accounts.models import User
+    from grc.compliance.models import Obligation
+
 MAX_DIGEST_ITEMS = 50
 
 
-def zone_of(user) -> tzinfo:
+def zone_of(user: User) -> tzinfo:
     """The recipient's own zone, UTC when they set none (emails have no browser to ask)."""
     try:
         return zoneinfo.ZoneInfo(user.timezone) if getattr(user, "timezone", "") else UTC
@@ -33,7 +39,7 @@ def local_time(moment: datetime, zone: tzinfo) -> str:
     return f"{local:%a %d %b %Y %H:%M} ({name})"
 
 
-def _item(obligation, now: datetime, zone: tzinfo) -> dict:
+def _item(obligation: Obligation, now: datetime, zone: tzinfo) -> dict[str, Any]:
     return {
         "title": obligation.title,
         "clause": obligation.clause,
@@ -43,7 +49,7 @@ def _item(obligation, now: datetime, zone: tzinfo) -> dict:
     }
 
 
-def send_reminder(*, recipient, obligation, offset: timedelta, now: datetime, reason: str) -> int:
+def send_reminder(*, recipient: User, obligation: Obligation, offset: timedelta, now: datetime, reason: str) -> int:
     """One milestone reminder to one person: what is due, clause, when, time left, where to do it."""
     zone = zone_of(recipient)
     breach = offset == timedelta(0)
@@ -59,7 +65,7 @@ def send_reminder(*, recipient, obligation, offset: timedelta, now: datetime, re
     return send_templated(to=[recipient.email], template="compliance/email/reminder", context=context)
 
 
-def send_overdue_digest(*, recipient, obligations, now: datetime, total: int) -> int:
+def send_overdue_digest(*, recipient: User, obligations: Sequence[Obligation], now: datetime, total: int) -> int:
     """The daily list of what is overdue for one person (their own, or the programme's for leads)."""
     zone = zone_of(recipient)
     items = [_item(obligation, now, zone) for obligation in obligations[:MAX_DIGEST_ITEMS]]

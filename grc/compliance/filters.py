@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from grc.accounts.models import User
 from grc.compliance.cadences import CADENCES
+from grc.compliance.models import Obligation
 from grc.compliance.selectors import FULL_VIEW_ROLES, status_q
 from grc.compliance.status import Status
 
@@ -57,12 +62,12 @@ class ObligationFilter(django_filters.FilterSet):
         model = None
         fields: list[str] = []
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
         user = getattr(request, "user", None)
         owners = User.objects.filter(is_active=True).order_by("first_name", "last_name", "pk")
         if user is None or getattr(user, "role", None) not in FULL_VIEW_ROLES:
-            owners = owners.filter(pk=getattr(user, "pk", None))  # staff see only their own obligations
+            owners = owners.filter(Q(pk=getattr(user, "pk", None)))  # staff see only their own obligations
         owner_field = self.filters["owner"].field
         owner_field.queryset = owners
         owner_field.label_from_instance = lambda person: person.get_full_name() or person.username
@@ -70,8 +75,8 @@ class ObligationFilter(django_filters.FilterSet):
             self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.form.fields["kind"].widget.attrs["class"] += " compliance-kind-filter"  # long labels: keep the row compact
 
-    def filter_app(self, queryset, name, value):
+    def filter_app(self, queryset: QuerySet[Obligation], name: str, value: str) -> QuerySet[Obligation]:
         return queryset.filter(kind__startswith=f"{value}.") if value else queryset
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset: QuerySet[Obligation], name: str, value: str) -> QuerySet[Obligation]:
         return queryset.filter(status_q(value, timezone.now())) if value else queryset

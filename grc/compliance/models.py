@@ -12,9 +12,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from grc.compliance.cadences import cadence_for
+from grc.compliance.cadence_models import CadenceChange, CadenceChangeAction, CadenceOverride  # noqa: F401  (registers them with the app)
+from grc.compliance.cadences import Cadence, cadence_for
 from grc.compliance.status import Status, obligation_status
 
 
@@ -67,7 +69,7 @@ class Obligation(models.Model):
         return f"{self.clause} {self.title}"
 
     @property
-    def cadence(self):
+    def cadence(self) -> Cadence:
         return cadence_for(self.kind)
 
     def status_at(self, now: datetime) -> Status:
@@ -96,7 +98,6 @@ class Obligation(models.Model):
         """The page where it is done; the clause's catalogue page when the app gave none."""
         if self.url:
             return self.url
-        from django.urls import reverse
 
         return reverse("compliance:requirement", args=[self.clause])
 
@@ -126,8 +127,6 @@ class Requirement(models.Model):
         return f"DPP {self.clause} {self.title}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("compliance:requirement", args=[self.clause])
 
 
@@ -215,14 +214,3 @@ class CalendarFeedToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-# The assessment kit's records (issue 14) live in their own module; importing them here registers them with the app.
-from grc.compliance.kit_models import (  # noqa: E402, F401
-    Attestation,
-    CadenceChange,
-    CadenceOverride,
-    KitDocument,
-    QuestionnaireAnswer,
-    QuestionnaireSubmission,
-)

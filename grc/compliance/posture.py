@@ -18,6 +18,7 @@ met on their own.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from grc.compliance.cadences import Cadence
-from grc.compliance.registry import CheckResult
+from grc.compliance.registry import CheckResult, check_title
 from grc.timefmt import span, time_left
+
+logger = logging.getLogger("grc.compliance")
 
 RECENT_LATE_WINDOW = timedelta(days=90)
 
@@ -78,8 +81,6 @@ class Finding:
     @property
     def title(self) -> str:
         """What a reader sees: a check's registered title (never a code name such as ``risks.register``)."""
-        from grc.compliance.registry import check_title
-
         return check_title(self.name) if self.source == "check" else self.name
 
 
@@ -192,9 +193,7 @@ def run_check(name: str, check: Callable[[datetime], CheckResult], now: datetime
     try:
         return check_finding(name, check(now))
     except Exception as error:  # a broken check of another app must not take the dashboard down
-        import logging
-
-        logging.getLogger("grc.compliance").exception("DPP check %s failed", name)
+        logger.exception("DPP check %s failed", name)
         return Finding(
             source="check", name=name, status=RequirementState.AT_RISK, reason=f"the check could not run ({type(error).__name__})"
         )

@@ -14,11 +14,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+
+from grc.compliance.cadences import cadence_for
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
+    from grc.compliance.models import Obligation
 
 
 class ObligationProvider(Protocol):
-    def recipients(self, obligation) -> Iterable:  # users to remind besides the owner
+    def recipients(self, obligation: Obligation) -> Iterable[User]:  # users to remind besides the owner
         ...
 
     def resync(self, *, now: datetime) -> int:  # re-open/re-date this kind's obligations from records
@@ -66,8 +72,6 @@ _evaluation: ContextVar[dict | None] = ContextVar("compliance_evaluation", defau
 
 
 def register_provider(kind: str, provider: ObligationProvider) -> None:
-    from grc.compliance.cadences import cadence_for
-
     cadence_for(kind)  # fails loudly for a kind missing from the cadence table
     _providers[kind] = provider
 
@@ -146,4 +150,4 @@ def shared(key: Hashable, load: Callable[[], T]) -> T:
         return load()
     if key not in memo:
         memo[key] = load()
-    return memo[key]
+    return cast(T, memo[key])

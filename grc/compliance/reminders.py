@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from grc.accounts.models import Role, User
 from grc.audit.services import record_event
 from grc.compliance import emails
 from grc.compliance.cadences import CADENCES
-from grc.compliance.models import DeliveryStatus, Obligation, OverdueDigest, Reminder
+from grc.compliance.models import Delivery, DeliveryStatus, Obligation, OverdueDigest, Reminder
 from grc.compliance.registry import provider_for
 from grc.compliance.status import latest_milestone, milestone_label
 
@@ -49,7 +49,8 @@ RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
 def backoff(attempts: int) -> timedelta:
     """Wait before retry number ``attempts`` + 1: 5 min, 10, 20, 40 … capped at 6 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
 def longest_milestone() -> timedelta:
@@ -61,7 +62,7 @@ def digest_hour() -> int:
     return int(getattr(settings, "REMINDER_DIGEST_HOUR", 7))
 
 
-def reachable(user, now: datetime) -> bool:
+def reachable(user: User | None, now: datetime) -> bool:
     """Permissions are re-checked at send time: active, inside any access window, with an address."""
     return user is not None and user.is_active and bool(user.email) and user.access_is_current(now)
 
@@ -115,7 +116,7 @@ def _claim_new(obligation: Obligation, offset: timedelta, now: datetime) -> Remi
         return None  # another sweep claimed this milestone first
 
 
-def _record_outcome(row, *, error: Exception | None, now: datetime, nobody: bool = False, extra: tuple[str, ...] = ()) -> None:
+def _record_outcome(row: Delivery, *, error: Exception | None, now: datetime, nobody: bool = False, extra: tuple[str, ...] = ()) -> None:
     row.attempts += 1
     if error is None and not nobody:
         row.status, row.sent_at, row.next_attempt_at, row.last_error = DeliveryStatus.SENT, now, None, ""
@@ -186,7 +187,7 @@ def retry_one_reminder(reminder: Reminder, now: datetime) -> bool:
 
 
 # --- the daily overdue digest ------------------------------------------------------------------
-def overdue_for(user: User, now: datetime):
+def overdue_for(user: User, now: datetime) -> QuerySet[Obligation]:
     """Overdue open obligations for a digest: a lead's covers every escalating kind, others their own."""
     mine = Q(owner=user)
     if user.role == Role.SECURITY_LEAD:
@@ -194,7 +195,7 @@ def overdue_for(user: User, now: datetime):
     return Obligation.objects.filter(mine, completed_at__isnull=True, due_at__lte=now).order_by("due_at", "id")
 
 
-def digest_day(now: datetime):
+def digest_day(now: datetime) -> date:
     return now.astimezone(UTC).date()
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grc.compliance.models import Requirement
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "dpp_requirements.json"
 
@@ -30,7 +34,7 @@ def requirement_data() -> list[dict]:
     ]
 
 
-def load_requirements(model) -> int:
+def load_requirements(model: type[Requirement]) -> int:
     """Create or update one row per clause; ``model`` is the (possibly historical) Requirement model."""
     for item in requirement_data():
         model.objects.update_or_create(clause=item["clause"], defaults={k: v for k, v in item.items() if k != "clause"})

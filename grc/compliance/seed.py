@@ -8,7 +8,8 @@ that already has any obligation is left alone.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from grc.compliance.models import Obligation
 from grc.compliance.services import obligation_open
@@ -26,7 +27,17 @@ PROGRAMME_OBLIGATIONS = [
 ]
 
 
-def seed(ctx) -> None:
+class SeedContext(Protocol):
+    """What ``grc.seeding.SeedContext`` offers a seeder (this app sits below the seeding tooling)."""
+
+    now: datetime
+    users: dict[str, Any]
+    made: dict[str, Any]
+
+    def say(self, line: str) -> None: ...
+
+
+def seed(ctx: SeedContext) -> None:
     lead = ctx.users.get("lead")
     made = []
     for kind, days_ago in PROGRAMME_OBLIGATIONS:
@@ -35,26 +46,5 @@ def seed(ctx) -> None:
         obligation = obligation_open(kind=kind, subject=None, anchor_at=ctx.now - timedelta(days=days_ago), owner=lead)
         made.append(obligation)
     ctx.made["programme_obligations"] = made
-    _seed_attestation(ctx, lead)
     if made:
         ctx.say(f"Programme-wide obligations: {len(made)} (quarterly access review, inventory attestation, log review, IR plan review …)")
-
-
-def _seed_attestation(ctx, lead) -> None:
-    """The change-control statement (DPP 2.7), signed two months ago with a link to the change workflow."""
-    from grc.compliance.attestations import attestation_sign
-    from grc.compliance.kit_models import Attestation
-
-    if lead is None or Attestation.objects.exists():
-        return
-    signed_at = ctx.now - timedelta(days=60)
-    attestation_sign(
-        statement="change_control",
-        owner=lead,
-        evidence_url="https://git.example.com/shop/settings/branches",
-        expires_on=(signed_at + timedelta(days=365)).date(),
-        by=lead,
-        step_up_at=signed_at,
-        now=signed_at,
-    )
-    ctx.say("Attestation: change control of storage (DPP 2.7), signed 60 days ago")

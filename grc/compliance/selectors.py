@@ -7,9 +7,10 @@ test pins it): aggregates are computed in SQL, lists are limited and ``select_re
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.urls import reverse
 
 from grc import degraded
-from grc.accounts.models import Role
+from grc.accounts.models import Role, User
 from grc.audit.selectors import latest_change_id, open_alarms
 from grc.compliance.cadences import CADENCES, Cadence, effective_cadences
 from grc.compliance.models import Obligation, Requirement, completed_q, waived_q
@@ -32,7 +33,7 @@ from grc.compliance.posture import (
     requirement_status,
     run_check,
 )
-from grc.compliance.registry import checks_for, evaluation
+from grc.compliance.registry import CheckResult, checks_for, evaluation
 from grc.compliance.requirements import load_requirements
 from grc.compliance.status import Status
 
@@ -44,7 +45,7 @@ FULL_VIEW_ROLES = (Role.SECURITY_LEAD, Role.MANAGER, Role.AUDITOR)  # read every
 
 
 # --- who sees what ---------------------------------------------------------------------------
-def visibility_q(user) -> Q:
+def visibility_q(user: User) -> Q:
     """The one rule for obligations (pages, calendar, feed): the security lead, managers and
     auditors read all of them (read-only lists, like every READERS page); staff see their own."""
     if user.role in FULL_VIEW_ROLES:
@@ -52,7 +53,7 @@ def visibility_q(user) -> Q:
     return Q(owner=user)
 
 
-def visible_obligations(user) -> QuerySet[Obligation]:
+def visible_obligations(user: User) -> QuerySet[Obligation]:
     return Obligation.objects.filter(visibility_q(user)).select_related("owner", "completed_by")
 
 
@@ -80,13 +81,14 @@ def status_q(status: str, now: datetime) -> Q:
     raise ValueError(f"unknown obligation status {status!r}")
 
 
-def with_status(obligations, now: datetime) -> list[Obligation]:
+def with_status(obligations: Iterable[Obligation], now: datetime) -> list[Obligation]:
     """Attach ``current_status`` (computed by the pure function) and ``clock_percent`` (how much
     of the time from anchor to due has passed, 0-100) for templates."""
     rows = list(obligations)
     for obligation in rows:
-        obligation.current_status = obligation.status_at(now) if obligation.kind in CADENCES else None
-        obligation.clock_percent = clock_percent(obligation.anchor_at, obligation.due_at, now)
+        shown = cast(Any, obligation)  # the two template-only attributes are not model fields
+        shown.current_status = obligation.status_at(now) if obligation.kind in CADENCES else None
+        shown.clock_percent = clock_percent(obligation.anchor_at, obligation.due_at, now)
     return rows
 
 
@@ -140,11 +142,11 @@ def calendar_url_for_kind(kind: str) -> str:
     return f"{reverse('compliance:calendar_list')}?kind={kind}"
 
 
-def in_savepoint(check):
+def in_savepoint(check: Callable[[datetime], CheckResult]) -> Callable[[datetime], CheckResult]:
     """Run a check inside a savepoint: if its query fails (a table missing, a bad lookup) the
     error is rolled back to the savepoint, so the page's own queries still work on PostgreSQL."""
 
-    def guarded(now: datetime):
+    def guarded(now: datetime) -> CheckResult:
         with transaction.atomic():
             return check(now)
 
@@ -206,7 +208,7 @@ def requirement_statuses_cached(now: datetime) -> list[RequirementRow]:
         return requirement_statuses(now)
     key = POSTURE_CACHE_KEY.format(marker=latest_change_id())
     # The cache only saves time: with Redis down the posture is computed (grc.degraded), never a 500.
-    rows = degraded.cache_get(key, where="posture_cache")
+    rows: list[RequirementRow] | None = degraded.cache_get(key, where="posture_cache")
     if rows is None:
         rows = requirement_statuses(now)
         degraded.cache_set(key, rows, seconds, where="posture_cache")
@@ -248,14 +250,14 @@ class Dashboard:
         return len(self.requirements) - self.posture.get(RequirementState.NOT_TRACKED, 0)
 
 
-def recent_alarms(user, limit: int = PANEL_ROWS) -> list[Any] | None:
+def recent_alarms(user: User, limit: int = PANEL_ROWS) -> list[Any] | None:
     """Open alarms of the audit trail for those who read it (lead, auditor); None for others."""
     if user.role not in (Role.SECURITY_LEAD, Role.AUDITOR):
         return None
     return list(open_alarms(limit=limit))
 
 
-def dashboard(user, now: datetime) -> Dashboard:
+def dashboard(user: User, now: datetime) -> Dashboard:
     requirements = requirement_statuses_cached(now)
     visible = visibility_q(user)
     is_open = Q(completed_at__isnull=True)

@@ -18,28 +18,39 @@ import secrets
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
+from grc.accounts.models import User
 from grc.audit.services import record_event
 from grc.compliance.cadences import cadence_for, effective_cadence
 from grc.compliance.models import CalendarFeedToken, Obligation
 from grc.compliance.registry import providers
+from grc.labels import record_label
 
 logger = logging.getLogger("grc.compliance")
 
 PROGRAMME = "programme"
 
 
-def subject_key(subject, kind: str = "") -> tuple[str, str]:
+def subject_key(subject: Model | None, kind: str = "") -> tuple[str, str]:
     """Type and id of what an obligation is about. ``subject=None`` means the programme as a
     whole (the quarterly review, the log review …): one open obligation per kind."""
     if subject is None:
         return PROGRAMME, kind
-    return subject._meta.label_lower, str(subject.pk)
+    return record_label(subject), str(subject.pk)
 
 
 @transaction.atomic
 def obligation_open(
-    *, kind: str, subject, anchor_at: datetime, owner=None, title: str = "", url: str = "", due_at: datetime | None = None
+    *,
+    kind: str,
+    subject: Model | None,
+    anchor_at: datetime,
+    owner: User | None = None,
+    title: str = "",
+    url: str = "",
+    due_at: datetime | None = None,
 ) -> Obligation:
     """Start (or re-date) the open obligation of ``kind`` for ``subject``.
 
@@ -77,7 +88,13 @@ def obligation_open(
 
 @transaction.atomic
 def obligation_complete(
-    *, kind: str, subject, completed_at: datetime, completed_by=None, waived_reason: str = "", open_next: bool = True
+    *,
+    kind: str,
+    subject: Model | None,
+    completed_at: datetime,
+    completed_by: User | None = None,
+    waived_reason: str = "",
+    open_next: bool = True,
 ) -> Obligation | None:
     """Mark the open obligation done; for a recurring kind, open the next one from ``completed_at``.
 
@@ -107,7 +124,7 @@ def obligation_complete(
     return obligation
 
 
-def obligation_waive(*, kind: str, subject, when: datetime, reason: str, by=None) -> Obligation | None:
+def obligation_waive(*, kind: str, subject: Model | None, when: datetime, reason: str, by: User | None = None) -> Obligation | None:
     """Close an obligation that no longer applies, keeping the reason: shown as *waived* everywhere,
     never counted as a completion (``Status.WAIVED``). A waiver always carries a reason (the
     empty one would read as a completion, since the reason is what marks a waiver)."""
@@ -115,12 +132,12 @@ def obligation_waive(*, kind: str, subject, when: datetime, reason: str, by=None
     return obligation_complete(kind=kind, subject=subject, completed_at=when, completed_by=by, waived_reason=reason, open_next=False)
 
 
-def obligations_for(subject, kind: str = ""):
+def obligations_for(subject: Model | None, kind: str = "") -> QuerySet[Obligation]:
     subject_type, subject_id = subject_key(subject, kind)
     return Obligation.objects.filter(subject_type=subject_type, subject_id=subject_id)
 
 
-def open_obligation(kind: str, subject) -> Obligation | None:
+def open_obligation(kind: str, subject: Model | None) -> Obligation | None:
     return obligations_for(subject, kind).filter(kind=kind, completed_at__isnull=True).first()
 
 
@@ -130,7 +147,7 @@ def feed_token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def calendar_feed_token_create(*, user, now: datetime, request=None) -> str:
+def calendar_feed_token_create(*, user: User, now: datetime, request: HttpRequest | None = None) -> str:
     """Make a new secret feed token for ``user`` (revoking any older one) and return it.
 
     Only its hash is stored, so the link can be shown once; calendar apps keep it.
@@ -143,7 +160,7 @@ def calendar_feed_token_create(*, user, now: datetime, request=None) -> str:
 
 
 @transaction.atomic
-def calendar_feed_token_revoke(*, user, now: datetime, request=None) -> int:
+def calendar_feed_token_revoke(*, user: User, now: datetime, request: HttpRequest | None = None) -> int:
     """Revoke the user's feed link; calendar apps subscribed to it get 404 from now on."""
     revoked = 0
     for feed in CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
@@ -154,7 +171,7 @@ def calendar_feed_token_revoke(*, user, now: datetime, request=None) -> int:
     return revoked
 
 
-def calendar_feed_user(token: str, now: datetime):
+def calendar_feed_user(token: str, now: datetime) -> tuple[User | None, CalendarFeedToken | None]:
     """The user a feed token belongs to, if the token is active and the user may still sign in."""
     feed = CalendarFeedToken.objects.select_related("user").filter(token_hash=feed_token_hash(token), revoked_at__isnull=True).first()
     if feed is None or not feed.user.is_active or not feed.user.access_is_current(now):

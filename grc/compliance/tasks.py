@@ -5,6 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from grc.compliance.reminders import sweep
+from grc.compliance.services import obligations_resync
+
 
 @shared_task(name="grc.compliance.tasks.sweep_reminders")
 def sweep_reminders() -> int:
@@ -13,22 +16,10 @@ def sweep_reminders() -> int:
     Scheduled every ``REMINDER_SWEEP_SECONDS`` by beat. Two of these running at once are safe:
     each reminder is claimed by a unique row before it is sent (grc.compliance.reminders).
     """
-    from grc.compliance.reminders import sweep
-
     return sweep(now=timezone.now()).sent_count
 
 
 @shared_task(name="grc.compliance.tasks.resync_obligations")
 def resync_obligations() -> int:
     """Let every provider re-date its open obligations from its records (daily housekeeping)."""
-    from grc.compliance.services import obligations_resync
-
     return sum(count for count in obligations_resync(now=timezone.now()).values() if count > 0)
-
-
-@shared_task(name="grc.compliance.tasks.build_submission_pdf")
-def build_submission_pdf(submission_id: int) -> bool:
-    """Render a questionnaire submission's PDF (assessment kit); queued after the snapshot commits."""
-    from grc.compliance.questionnaire.export import submission_pdf_build
-
-    return submission_pdf_build(submission_id=submission_id, now=timezone.now())

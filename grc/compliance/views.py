@@ -6,26 +6,27 @@ the iCalendar feed is the one view without a session: its secret token is the cr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from grc.accounts.models import Role
-from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, role_required
+from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, SignedInRequest, role_required
 from grc.audit.services import record_event, record_view
 from grc.compliance import selectors, services
 from grc.compliance.calendar import FIRST_YEAR, LAST_YEAR, Month, build_feed, group_by_local_day
 from grc.compliance.filters import ObligationFilter
 from grc.compliance.models import CalendarFeedToken, DeliveryStatus, OverdueDigest, Reminder
-from grc.compliance.posture import LABELS, RequirementState
+from grc.compliance.posture import LABELS, RequirementState, posture_counts
 from grc.mail import absolute_url
 from grc.tables import table_page
 
@@ -36,7 +37,7 @@ FEED_HISTORY_DAYS = 90
 
 
 @role_required(*EVERYONE)
-def dashboard(request):
+def dashboard(request: SignedInRequest) -> HttpResponse:
     """The security lead's first page: DPP posture, deadlines, incidents, alarms and my tasks."""
     now = timezone.now()
     data = selectors.dashboard(request.user, now)
@@ -51,14 +52,14 @@ def dashboard(request):
 
 
 @role_required(*EVERYONE)
-def catalogue(request):
+def catalogue(request: SignedInRequest) -> HttpResponse:
     """Every DPP clause with its computed status, the reason in words and evidence links."""
     now = timezone.now()
     rows = selectors.requirement_statuses(now)
-    posture = selectors.posture_counts(row.status for row in rows)
+    posture = posture_counts(row.status for row in rows)
     only = request.GET.get("status", "")
     shown = [row for row in rows if row.status.status == only] if only in posture else rows
-    sections: dict[str, dict] = {}
+    sections: dict[str, dict[str, Any]] = {}
     for row in shown:
         section = sections.setdefault(
             row.requirement.section, {"number": row.requirement.section, "title": row.requirement.section_title, "rows": []}
@@ -75,7 +76,7 @@ def catalogue(request):
 
 
 @role_required(*EVERYONE)
-def requirement_detail(request, clause: str):
+def requirement_detail(request: SignedInRequest, clause: str) -> HttpResponse:
     now = timezone.now()
     row = selectors.requirement_row(clause, now)
     if row is None:
@@ -92,7 +93,7 @@ def requirement_detail(request, clause: str):
     return render(request, "compliance/requirement_detail.html", {"row": row, "table": table, "rows": rows, "now": now})
 
 
-def _calendar_context(request, now) -> dict:
+def _calendar_context(request: SignedInRequest, now: datetime) -> dict[str, Any]:
     """What both calendar views show beside the dates: the user's feed link state."""
     feed = CalendarFeedToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
     new_token = request.session.pop("new_calendar_feed_token", None)
@@ -101,7 +102,7 @@ def _calendar_context(request, now) -> dict:
 
 
 @role_required(*EVERYONE)
-def calendar_month(request):
+def calendar_month(request: SignedInRequest) -> HttpResponse:
     """A month grid of due dates in the viewer's zone, with the same filters as the list."""
     now = timezone.now()
     zone = timezone.get_current_timezone()
@@ -148,7 +149,7 @@ def calendar_month(request):
 
 
 @role_required(*EVERYONE)
-def calendar_list(request):
+def calendar_list(request: SignedInRequest) -> HttpResponse:
     """Every obligation's due date as a sortable, filterable, paginated table."""
     now = timezone.now()
     table = table_page(
@@ -172,7 +173,7 @@ def calendar_list(request):
 
 @require_POST
 @role_required(*EVERYONE)
-def feed_token_create(request):
+def feed_token_create(request: SignedInRequest) -> HttpResponse:
     """Make (or regenerate) the user's secret feed link; it is shown once, on the next page."""
     token = services.calendar_feed_token_create(user=request.user, now=timezone.now(), request=request)
     request.session["new_calendar_feed_token"] = token
@@ -182,18 +183,18 @@ def feed_token_create(request):
 
 @require_POST
 @role_required(*EVERYONE)
-def feed_token_revoke(request):
+def feed_token_revoke(request: SignedInRequest) -> HttpResponse:
     if services.calendar_feed_token_revoke(user=request.user, now=timezone.now(), request=request):
         messages.success(request, "Your calendar feed link is revoked: calendar apps subscribed to it stop updating.")
     return redirect(_back_to_calendar(request))
 
 
-def _back_to_calendar(request) -> str:
+def _back_to_calendar(request: HttpRequest) -> str:
     return reverse("compliance:calendar_list") if request.POST.get("view") == "list" else reverse("compliance:calendar")
 
 
 @require_GET
-def calendar_feed(request, token: str):
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed: no session, the secret token is the credential (checked by hash).
 
     It shows what the token's user may see (the same rule as the pages), and each read is
@@ -222,7 +223,7 @@ def calendar_feed(request, token: str):
 
 
 @role_required(*SECURITY_LEAD)
-def reminders(request):
+def reminders(request: SignedInRequest) -> HttpResponse:
     """Reminder emails that failed or are waiting for a retry, and the latest sent ones."""
     problems = DeliveryStatus.PENDING, DeliveryStatus.FAILED
     base = Reminder.objects.select_related("obligation", "obligation__owner")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from grc.compliance.kit_models import Attestation
+from grc.kit.models import Attestation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from assets.models import Asset
-from grc.compliance.kit_models import QuestionnaireAnswer, QuestionnaireSubmission
+from grc.kit.models import QuestionnaireAnswer, QuestionnaireSubmission
 from tests.compliance.test_kit_questionnaire import make_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_reviews.services.registry import account_create, account_update, system_create
-from grc.compliance.questionnaire.drafts import all_drafts
-from grc.compliance.questionnaire.records import Records
-from grc.compliance.readiness import readiness_checklist
 from grc.controls.selectors import register_facts
 from grc.controls.services import control_entry_save
+from grc.kit.questionnaire.drafts import all_drafts
+from grc.kit.questionnaire.records import Records
+from grc.kit.readiness import readiness_checklist
 from tests.controls.register import build_register
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +231,7 @@ def test_the_readiness_items_of_1_4_and_2_6_read_the_registers_results(register)
 
 def test_the_questionnaire_page_shows_the_systems_and_the_red_gap(register, lead_client):
     save(register, "logging", {"retention_days": "60"})
-    page = lead_client.get(reverse("compliance:kit_questionnaire")).content.decode()
+    page = lead_client.get(reverse("kit:questionnaire")).content.decode()
     assert "Logs of 1 of 3 in-scope systems go to a SIEM with alerting (Order DB)" in page
     assert "AWS production: logs kept 60 days (90 required)." in page
     assert reverse("controls:index") + "?area=logging" in page

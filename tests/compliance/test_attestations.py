@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from grc.accounts.stepup import SESSION_KEY
 from grc.audit.models import AuditEvent
-from grc.compliance.attestations import STATEMENTS, attestation_sign, attestation_withdraw
-from grc.compliance.kit_models import Attestation
-from grc.compliance.questionnaire.drafts import all_drafts
-from grc.compliance.questionnaire.records import Records
-from grc.compliance.readiness import readiness_checklist
+from grc.kit.attestations import STATEMENTS, attestation_sign, attestation_withdraw
+from grc.kit.models import Attestation
+from grc.kit.questionnaire.drafts import all_drafts
+from grc.kit.questionnaire.records import Records
+from grc.kit.readiness import readiness_checklist
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def sign(lead, now=NOW, **overrides):
 def test_an_unsigned_statement_is_a_gap_that_links_to_its_signature(lead):
     claim = change_claim(NOW)
     assert claim.gap and claim.text == STATEMENTS["change_control"].missing
-    assert claim.fix.url == reverse("compliance:kit_attestation_sign", args=["change_control"])
+    assert claim.fix.url == reverse("kit:attestation_sign", args=["change_control"])
     assert TEXT not in " ".join(d.text for d in all_drafts(Records(NOW)))  # the sentence is never stated unsigned
     item = attest_item(NOW)
     assert item.status == "not_met" and item.fix.url == claim.fix.url
@@ -121,7 +121,7 @@ def test_only_the_security_lead_signs_and_only_with_a_fresh_code(lead, manager):
 
 
 def test_signing_in_the_browser_asks_for_a_code_then_stores_the_evidence_file(lead_client, lead, auditor):
-    url = reverse("compliance:kit_attestation_sign", args=["change_control"])
+    url = reverse("kit:attestation_sign", args=["change_control"])
     expires = (timezone.now() + timedelta(days=180)).date().isoformat()
     data = {"owner": lead.pk, "expires_on": expires, "confirm": "on"}
     response = lead_client.post(url, data | {"evidence": SimpleUploadedFile("change.pdf", b"%PDF-1.4 change process")})
@@ -139,9 +139,9 @@ def test_signing_in_the_browser_asks_for_a_code_then_stores_the_evidence_file(le
     assert attestation.evidence_sha256 and attestation.evidence_name == "change.pdf" and attestation.signed_by == lead
 
     auditor_client = signed_in(Client(), auditor)
-    listing = auditor_client.get(reverse("compliance:kit_attestations")).content.decode()
+    listing = auditor_client.get(reverse("kit:attestations")).content.decode()
     assert "in force" in listing and f"Attestation {attestation.pk}" in listing
-    download = auditor_client.get(reverse("compliance:kit_attestation_evidence", args=[attestation.pk]))
+    download = auditor_client.get(reverse("kit:attestation_evidence", args=[attestation.pk]))
     assert b"".join(download.streaming_content).startswith(b"%PDF") and "attachment" in download["Content-Disposition"]
     assert AuditEvent.objects.filter(action="download", object_id=str(attestation.pk)).exists()
     assert auditor_client.post(url, data).status_code == 403
@@ -155,4 +155,4 @@ def test_the_json_draft_names_the_attestation_behind_the_claim(lead):
     answer = next(a for a in json.loads(out.getvalue()) if a["key"] == "change_owner")
     claim = answer["claims"][0]
     assert claim["status"] == "ok" and claim["text"] == TEXT
-    assert claim["sources"][0]["record"] == {"type": "compliance:kit_attestation", "id": attestation.pk}
+    assert claim["sources"][0]["record"] == {"type": "kit:attestation", "id": attestation.pk}

@@ -21,10 +21,9 @@ from grc.compliance.cadence_overrides import (
     within,
 )
 from grc.compliance.cadences import CADENCES, Period, cadence_for, effective_cadence
-from grc.compliance.kit_models import CadenceChange, CadenceOverride
-from grc.compliance.models import Obligation
-from grc.compliance.readiness import cadence_change_history
+from grc.compliance.models import CadenceChange, CadenceOverride, Obligation
 from grc.compliance.services import obligation_complete, obligation_open
+from grc.kit.readiness import cadence_change_history
 from grc.timefmt import add_months
 from tests.compliance.conftest import NOW, make_obligation
 from tests.conftest import signed_in
@@ -153,7 +152,7 @@ def test_an_app_date_tighter_than_the_new_rule_is_kept(lead):
 @pytest.mark.django_db
 def test_the_lead_tightens_a_period_on_the_page_and_sees_the_history(lead_client, lead):
     obligation = make_obligation(SCAN, anchor_at=NOW, due_at=NOW + timedelta(days=180))
-    url = reverse("compliance:kit_cadence_edit", args=[SCAN])
+    url = reverse("kit:cadence_edit", args=[SCAN])
     refused = lead_client.post(url, {"number": 200, "unit": "days", "reason": "too many scans"})
     assert refused.status_code == 200
     assert "looser than the policy allows" in refused.content.decode() and "at most 180 days" in refused.content.decode()
@@ -161,7 +160,7 @@ def test_the_lead_tightens_a_period_on_the_page_and_sees_the_history(lead_client
     assert response.status_code == 302
     obligation.refresh_from_db()
     assert obligation.due_at == datetime(2027, 4, 10, 9, 0, tzinfo=UTC)
-    page = lead_client.get(reverse("compliance:kit_cadences")).content.decode()
+    page = lead_client.get(reverse("kit:cadences")).content.decode()
     assert "DPP revision: monthly scans" in page and "vulnerability scanning at least every 180 days" in page
     assert "every 1 month" in page
 
@@ -169,15 +168,15 @@ def test_the_lead_tightens_a_period_on_the_page_and_sees_the_history(lead_client
 @pytest.mark.django_db
 def test_only_the_security_lead_changes_cadences(manager, auditor):
     manager_client, auditor_client = signed_in(Client(), manager), signed_in(Client(), auditor)
-    url = reverse("compliance:kit_cadence_edit", args=[SCAN])
+    url = reverse("kit:cadence_edit", args=[SCAN])
     assert manager_client.post(url, {"number": 30, "unit": "days", "reason": "x" * 10}).status_code == 403
     assert auditor_client.get(url).status_code == 403
-    assert auditor_client.get(reverse("compliance:kit_cadences")).status_code == 200
+    assert auditor_client.get(reverse("kit:cadences")).status_code == 200
     assert not CadenceOverride.objects.exists()
 
 
 @pytest.mark.django_db
 def test_unknown_or_unadjustable_kinds_are_404(lead_client):
-    assert lead_client.get(reverse("compliance:kit_cadence_edit", args=["nope.kind"])).status_code == 404
-    assert lead_client.get(reverse("compliance:kit_cadence_edit", args=["assets.finding_fix"])).status_code == 404
+    assert lead_client.get(reverse("kit:cadence_edit", args=["nope.kind"])).status_code == 404
+    assert lead_client.get(reverse("kit:cadence_edit", args=["assets.finding_fix"])).status_code == 404
     assert all(kind in CADENCES for kind in POLICY_LIMITS)

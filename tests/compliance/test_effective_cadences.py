@@ -21,12 +21,12 @@ import pytest
 
 from access_reviews.obligations import check_deprovisioning, check_last_review, check_training
 from assets.obligations import check_inventory, check_vulnerability_management
-from grc.audit.reviews import check_log_review
 from grc.compliance import registry
 from grc.compliance.cadence_overrides import cadence_override_set
 from grc.compliance.cadences import CADENCES, Period, cadence_for, effective_cadence
 from grc.compliance.posture import RequirementState
 from grc.compliance.selectors import all_requirements, in_savepoint, requirement_statuses
+from grc.oversight.log_reviews import check_log_review
 from grc.policies.obligations import check_ir_plan
 from grc.risks.obligations import check_risk_register
 from tests.compliance.conftest import make_obligation
@@ -63,7 +63,7 @@ def tightened(lead, time_machine):
 
 # --- the records each check needs to say its period --------------------------------------------------
 def log_review(lead, manager):
-    from grc.audit.reviews import log_review_record
+    from grc.oversight.log_reviews import log_review_record
 
     when = NOW - timedelta(days=1)
     log_review_record(by=lead, period_start=when - timedelta(days=10), period_end=when, note="alarms looked at", now=when)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from access_reviews.models import Account, Mfa, Person, System
 from assets.models import Asset, AssetKind, DataStore
 from grc.audit.models import AuditEvent
-from grc.compliance.kit_models import QuestionnaireAnswer
-from grc.compliance.questionnaire.drafts import all_drafts, draft_for
-from grc.compliance.questionnaire.records import Records
-from grc.compliance.questionnaire.services import answer_rows, answers_save
+from grc.kit.models import QuestionnaireAnswer
+from grc.kit.questionnaire.drafts import all_drafts, draft_for
+from grc.kit.questionnaire.records import Records
+from grc.kit.questionnaire.services import answer_rows, answers_save
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,7 @@ def test_an_answer_over_its_limit_is_refused(lead):
 
 
 def test_the_page_saves_edits_and_refuses_over_long_answers(lead_client, lead):
-    page = lead_client.get(reverse("compliance:kit_questionnaire"))
+    page = lead_client.get(reverse("kit:questionnaire"))
     assert page.status_code == 200
     form = page.context["form"]
     data = {}
@@ -208,12 +208,12 @@ def test_the_page_saves_edits_and_refuses_over_long_answers(lead_client, lead):
         data[f"limit-{row.area.key}"] = row.limit
     data["answer-passwords"] = "Our passwords have 14 characters at least."
     assert form is not None
-    response = lead_client.post(reverse("compliance:kit_questionnaire_save"), data)
+    response = lead_client.post(reverse("kit:questionnaire_save"), data)
     assert response.status_code == 302
     assert QuestionnaireAnswer.objects.get(area="passwords").text == "Our passwords have 14 characters at least."
     assert QuestionnaireAnswer.objects.count() == 1  # untouched drafts stay live
     data["answer-transit"] = "y" * 1001
-    response = lead_client.post(reverse("compliance:kit_questionnaire_save"), data)
+    response = lead_client.post(reverse("kit:questionnaire_save"), data)
     assert response.status_code == 400
     assert "1001 characters: shorten it to 1000" in response.content.decode()
     assert not QuestionnaireAnswer.objects.filter(area="transit").exists()
@@ -221,13 +221,13 @@ def test_the_page_saves_edits_and_refuses_over_long_answers(lead_client, lead):
 
 def test_auditors_read_the_answers_but_cannot_save_and_managers_and_staff_cannot_read(auditor, manager, staff):
     auditor_client = signed_in(Client(), auditor)
-    page = auditor_client.get(reverse("compliance:kit_questionnaire"))
+    page = auditor_client.get(reverse("kit:questionnaire"))
     assert page.status_code == 200 and page.context["form"] is None
     assert b'name="answer-' not in page.content
-    assert auditor_client.post(reverse("compliance:kit_questionnaire_save"), {}).status_code == 403
-    assert signed_in(Client(), manager).get(reverse("compliance:kit_questionnaire")).status_code == 403
-    assert signed_in(Client(), manager).get(reverse("compliance:kit_readiness")).status_code == 200
-    assert signed_in(Client(), staff).get(reverse("compliance:kit")).status_code == 403
+    assert auditor_client.post(reverse("kit:questionnaire_save"), {}).status_code == 403
+    assert signed_in(Client(), manager).get(reverse("kit:questionnaire")).status_code == 403
+    assert signed_in(Client(), manager).get(reverse("kit:readiness")).status_code == 200
+    assert signed_in(Client(), staff).get(reverse("kit:index")).status_code == 403
 
 
 @pytest.mark.parametrize("stores", [10, 500])
@@ -236,9 +236,9 @@ def test_the_questionnaire_page_costs_the_same_queries_for_10_or_500_stores(lead
         [Asset(tag=f"BULK-{n:04d}", name="store", kind=AssetKind.DATA_STORE, owner=lead, holds_pii=True) for n in range(stores)]
     )
     DataStore.objects.bulk_create([DataStore(asset=asset) for asset in assets])
-    lead_client.get(reverse("compliance:kit_questionnaire"))
+    lead_client.get(reverse("kit:questionnaire"))
     with django_assert_max_num_queries(QUERIES):
-        response = lead_client.get(reverse("compliance:kit_questionnaire"))
+        response = lead_client.get(reverse("kit:questionnaire"))
     assert response.status_code == 200
     assert f"{stores} data stores hold PII with no encryption recorded" in response.content.decode()
 

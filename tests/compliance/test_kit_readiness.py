@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from assets.models import Asset
 from grc.audit.models import AuditEvent
-from grc.compliance.kit_documents import REVIEW_KIND, kit_document_review, kit_document_upload
-from grc.compliance.kit_models import KitDocument
 from grc.compliance.models import Obligation
-from grc.compliance.readiness import SPECS, readiness_checklist, readiness_checklists
 from grc.compliance.services import obligation_complete
+from grc.kit.documents import REVIEW_KIND, kit_document_review, kit_document_upload
+from grc.kit.models import KitDocument
+from grc.kit.readiness import SPECS, readiness_checklist, readiness_checklists
 from tests.compliance.test_kit_questionnaire import make_store
 from tests.conftest import signed_in
 
@@ -126,42 +126,42 @@ def test_uploads_are_checked_and_downloads_audited(lead, lead_client):
             kind="architecture", title="x", clauses=[], upload=SimpleUploadedFile("run.exe", b"MZ"), by=lead, now=timezone.now()
         )
     response = lead_client.post(
-        reverse("compliance:kit_document_new"),
+        reverse("kit:document_new"),
         {"kind": "data_flow", "title": "Order data flow", "file": SimpleUploadedFile("flow.png", PNG)},
     )
     assert response.status_code == 302
     document = KitDocument.objects.get()
     assert document.clauses == ["1.8", "2.1", "2.2", "3"]
-    download = lead_client.get(reverse("compliance:kit_document_download", args=[document.pk]))
+    download = lead_client.get(reverse("kit:document_download", args=[document.pk]))
     assert download["Content-Disposition"].startswith("attachment;") and download["X-Content-Type-Options"] == "nosniff"
     assert b"".join(download.streaming_content) == PNG
     assert AuditEvent.objects.filter(action="download", object_id=str(document.pk), details__what="kit_document").exists()
-    page = lead_client.get(reverse("compliance:kit_readiness_clause", args=["2.2"])).content.decode()
+    page = lead_client.get(reverse("kit:readiness_clause", args=["2.2"])).content.decode()
     assert "Order data flow" in page and "Data-flow diagram of PII" in page
 
 
 def test_the_checklist_pages_link_to_the_fix(lead, lead_client):
     make_store(lead, tag="DS-PLAIN", algorithm="")
-    page = lead_client.get(reverse("compliance:kit_readiness_clause", args=["2.4"]))
+    page = lead_client.get(reverse("kit:readiness_clause", args=["2.4"]))
     assert page.status_code == 200
     assert 'data-testid="fix-encryption"' in page.content.decode()
-    assert lead_client.get(reverse("compliance:kit_readiness_clause", args=["9.9"])).status_code == 404
-    index = lead_client.get(reverse("compliance:kit_readiness")).content.decode()
+    assert lead_client.get(reverse("kit:readiness_clause", args=["9.9"])).status_code == 404
+    index = lead_client.get(reverse("kit:readiness")).content.decode()
     assert "DPP 2.4 Encryption at Rest" in index
 
 
 KIT_PAGES = [
-    ("compliance:kit", [], {"security_lead", "manager", "auditor"}),
-    ("compliance:kit_cadences", [], {"security_lead", "manager", "auditor"}),
-    ("compliance:kit_cadence_edit", ["assets.vulnerability_scan"], {"security_lead"}),
-    ("compliance:kit_questionnaire", [], {"security_lead", "auditor"}),
-    ("compliance:kit_questionnaire_text", [], {"security_lead", "auditor"}),
-    ("compliance:kit_plan", [], {"security_lead", "auditor"}),
-    ("compliance:kit_submissions", [], {"security_lead", "auditor"}),
-    ("compliance:kit_readiness", [], {"security_lead", "manager", "auditor"}),
-    ("compliance:kit_readiness_clause", ["1.2"], {"security_lead", "manager", "auditor"}),
-    ("compliance:kit_documents", [], {"security_lead", "manager", "auditor"}),
-    ("compliance:kit_document_new", [], {"security_lead"}),
+    ("kit:index", [], {"security_lead", "manager", "auditor"}),
+    ("kit:cadences", [], {"security_lead", "manager", "auditor"}),
+    ("kit:cadence_edit", ["assets.vulnerability_scan"], {"security_lead"}),
+    ("kit:questionnaire", [], {"security_lead", "auditor"}),
+    ("kit:questionnaire_text", [], {"security_lead", "auditor"}),
+    ("kit:plan", [], {"security_lead", "auditor"}),
+    ("kit:submissions", [], {"security_lead", "auditor"}),
+    ("kit:readiness", [], {"security_lead", "manager", "auditor"}),
+    ("kit:readiness_clause", ["1.2"], {"security_lead", "manager", "auditor"}),
+    ("kit:documents", [], {"security_lead", "manager", "auditor"}),
+    ("kit:document_new", [], {"security_lead"}),
 ]
 
 
@@ -171,7 +171,7 @@ def test_each_role_gets_exactly_the_kit_pages_it_may_see(lead, manager, auditor,
         for role, user in users.items():
             status = signed_in(Client(), user).get(reverse(name, args=args)).status_code
             assert status == (200 if role in allowed else 403), (name, role, status)
-    assert Client().get(reverse("compliance:kit")).status_code == 302  # anonymous: to the sign-in page
+    assert Client().get(reverse("kit:index")).status_code == 302  # anonymous: to the sign-in page
 
 
 @pytest.mark.parametrize("stores", [10, 500])
@@ -184,9 +184,9 @@ def test_the_readiness_overview_costs_the_same_queries_for_10_or_500_stores(lead
         [Asset(tag=f"B-{n:04d}", name="s", kind=AssetKind.DATA_STORE, owner=lead, holds_pii=True) for n in range(stores)]
     )
     DataStore.objects.bulk_create([DataStore(asset=asset) for asset in assets])
-    lead_client.get(reverse("compliance:kit_readiness"))
+    lead_client.get(reverse("kit:readiness"))
     with django_assert_max_num_queries(READINESS_QUERIES):
-        assert lead_client.get(reverse("compliance:kit_readiness")).status_code == 200
+        assert lead_client.get(reverse("kit:readiness")).status_code == 200
 
 
 # pinned: the records once, the control register once (register_facts), documents, the checks (the audit trail's reads its cadence)

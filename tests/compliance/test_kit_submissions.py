@@ -14,9 +14,10 @@ from pypdf import PdfReader
 
 from assets.models import Asset
 from grc.audit.models import AuditEvent
-from grc.compliance.kit_models import QuestionnaireSubmission
-from grc.compliance.questionnaire.diff import content_diff, word_segments
-from grc.compliance.questionnaire.services import answers_save, content_digest, questionnaire_content, submission_create
+from grc.kit.models import QuestionnaireSubmission
+from grc.kit.questionnaire.diff import content_diff, word_segments
+from grc.kit.questionnaire.services import answers_save
+from grc.kit.snapshots import content_digest, questionnaire_content, submission_create
 from tests.compliance.test_kit_questionnaire import make_store
 from tests.conftest import signed_in
 
@@ -68,14 +69,12 @@ def test_the_diff_shows_what_changed_in_the_records_and_the_answers_since_the_su
     assert not diffs["pii_need"].changed
 
     page = Client()
-    response = signed_in(page, lead).get(reverse("compliance:kit_submission_changes", args=[submission.pk]))
+    response = signed_in(page, lead).get(reverse("kit:submission_changes", args=[submission.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "<del>1.2 </del><ins>1.3 </ins>" in body
     assert "Closed: 1 data store holds PII with no encryption recorded (DS-PLAIN)." in body
-    assert signed_in(page, lead).get(reverse("compliance:kit_changes")).url == reverse(
-        "compliance:kit_submission_changes", args=[submission.pk]
-    )
+    assert signed_in(page, lead).get(reverse("kit:changes")).url == reverse("kit:submission_changes", args=[submission.pk])
 
 
 def test_two_snapshots_compare_in_date_order():
@@ -92,7 +91,7 @@ def test_two_snapshots_compare_in_date_order():
 
 
 def test_an_answer_over_its_limit_or_a_future_date_blocks_the_snapshot(lead):
-    from grc.compliance.kit_models import QuestionnaireAnswer
+    from grc.kit.models import QuestionnaireAnswer
 
     QuestionnaireAnswer.objects.create(area="transit", text="z" * 120, char_limit=100)
     with pytest.raises(ValidationError, match="question 5"):
@@ -107,13 +106,11 @@ def test_the_pdf_is_built_after_the_commit_and_reads_back(lead, lead_client, dja
     make_store(lead, tag="DS-PLAIN", algorithm="")
     answers_save(values={"transit": ("Every endpoint accepts TLS 1.2 or later only.", 1000)}, by=lead, now=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        response = lead_client.post(
-            reverse("compliance:kit_submission_new"), {"submitted_on": timezone.now().date().isoformat(), "label": "Profile"}
-        )
+        response = lead_client.post(reverse("kit:submission_new"), {"submitted_on": timezone.now().date().isoformat(), "label": "Profile"})
     submission = QuestionnaireSubmission.objects.get()
     assert response.url == submission.get_absolute_url()
     assert submission.pdf and len(submission.pdf_sha256) == 64
-    pdf = lead_client.get(reverse("compliance:kit_submission_pdf", args=[submission.pk]))
+    pdf = lead_client.get(reverse("kit:submission_pdf", args=[submission.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(b"".join(pdf.streaming_content)))
     text = " ".join(page.extract_text() for page in reader.pages)
@@ -126,14 +123,14 @@ def test_the_pdf_is_built_after_the_commit_and_reads_back(lead, lead_client, dja
 
 def test_the_text_exports_print_every_answer_and_the_plan(lead, lead_client, django_capture_on_commit_callbacks):
     make_store(lead, tag="DS-PLAIN", algorithm="")
-    current = lead_client.get(reverse("compliance:kit_questionnaire_text"))
+    current = lead_client.get(reverse("kit:questionnaire_text"))
     body = current.content.decode()
     assert current["Content-Disposition"].startswith("attachment;") and current["Content-Type"].startswith("text/plain")
     assert "5. How is Information encrypted in transit? (DPP 1.5)" in body and "Working copy" in body
     assert "Plan of action" in body and "DS-PLAIN" in body and "http" in body
     with django_capture_on_commit_callbacks(execute=False):
         submission = snapshot(lead, label="Annual assessment")
-    frozen = lead_client.get(reverse("compliance:kit_submission_text", args=[submission.pk])).content.decode()
+    frozen = lead_client.get(reverse("kit:submission_text", args=[submission.pk])).content.decode()
     assert "Annual assessment · Submitted to Amazon on" in frozen
     assert AuditEvent.objects.filter(action="download", details__what="questionnaire_text").count() == 2
 
@@ -141,6 +138,6 @@ def test_the_text_exports_print_every_answer_and_the_plan(lead, lead_client, dja
 def test_a_pdf_not_ready_is_404_and_the_page_says_it_is_being_prepared(lead, lead_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         submission = snapshot(lead)
-    assert lead_client.get(reverse("compliance:kit_submission_pdf", args=[submission.pk])).status_code == 404
+    assert lead_client.get(reverse("kit:submission_pdf", args=[submission.pk])).status_code == 404
     page = lead_client.get(submission.get_absolute_url()).content.decode()
     assert "PDF being prepared" in page and 'http-equiv="refresh"' in page

@@ -13,10 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from grc.compliance.questionnaire.drafts import all_drafts
-from grc.compliance.questionnaire.records import Records
-from grc.compliance.readiness import MET, readiness_checklists
 from grc.compliance.selectors import requirement_statuses
+from grc.kit.questionnaire.drafts import all_drafts
+from grc.kit.questionnaire.records import Records
+from grc.kit.readiness import MET, readiness_checklists
 from tests.evidence.conftest import build_pack, pdf_pages
 
 pytestmark = pytest.mark.django_db

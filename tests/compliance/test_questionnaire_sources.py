@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from grc.compliance.questionnaire.drafts import all_drafts
-from grc.compliance.questionnaire.records import Records
+from grc.kit.questionnaire.drafts import all_drafts
+from grc.kit.questionnaire.records import Records
 
 pytestmark = pytest.mark.django_db
 

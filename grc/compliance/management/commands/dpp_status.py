@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from grc.compliance.posture import LABELS, posture_counts
@@ -14,10 +15,10 @@ from grc.compliance.selectors import requirement_statuses
 class Command(BaseCommand):
     help = "Print the DPP catalogue (clauses 1.1-3) with each requirement's status and the reason in words."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print a JSON list of {clause, title, status, reason, evidence}")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         rows = requirement_statuses(now)
         if options["json"]:

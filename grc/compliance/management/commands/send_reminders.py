@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from grc.compliance.reminders import sweep
@@ -21,11 +22,11 @@ def parse_moment(value: str) -> datetime:
 class Command(BaseCommand):
     help = "Run one reminder sweep (what the Celery beat task does every few minutes) and print what was sent."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", help="pretend it is this moment (ISO-8601; UTC if no offset is given)")
         parser.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         now = parse_moment(options["now"]) if options["now"] else timezone.now()
         report = sweep(now=now, dry_run=options["dry_run"])
         for line in report.sent:
