@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "grc",
     "grc.accounts",
     "grc.audit",
+    "grc.oversight",  # before the engine's own apps: its checks are listed first, as when accounts and audit registered them
     "grc.compliance",
     "grc.policies",
     "access_reviews",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "incidents",
     "grc.risks",
     "grc.controls",
+    "grc.kit",
     "grc.evidence",
     "grc.api",
 ]  # the portal's own apps in dependency order: seed_demo runs their seeders in this order

@@ -21,8 +21,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="compliance:dashboard", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("grc.accounts.urls")),
-    path("audit/", include("grc.audit.urls")),
+    path("audit/", include("grc.oversight.urls")),  # the audit trail's pages (namespace "audit")
     path("compliance/", include("grc.compliance.urls")),
+    path("compliance/kit/", include("grc.kit.urls")),  # the Amazon assessment kit (issue 14)
     path("policies/", include("grc.policies.urls")),
     path("policies/", include("grc.policies.library_urls")),  # acknowledgements, version files (DPP 2.2)
     path("risks/", include("grc.risks.urls")),

@@ -12,15 +12,17 @@ checks no code at all while the username is locked. A right code completes the s
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from grc.accounts import mfa
+from grc.accounts.models import User
 
 WHERE = "admin sign-in"
 
 
 class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
-    def clean_otp(self, user):
+    def clean_otp(self, user: User | None) -> None:
         if user is None:
             return  # the password was wrong: Django's authenticate() already told axes and the trail
         if mfa.locked(self.request, user):
@@ -41,6 +43,4 @@ def install() -> None:
     Set on the ``admin.site`` instance, not its class: ``grc.urls`` swaps the class for
     ``OTPAdminSite`` when the URLs load, after ``ready``, and an instance attribute outlives that.
     """
-    from django.contrib import admin
-
     admin.site.login_form = PortalAdminAuthenticationForm

@@ -7,11 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and identity"
 
     def ready(self) -> None:
-        from grc.accounts import checks, signals  # noqa: F401  (signals connects the audit receivers)
-        from grc.accounts.admin_site import install as install_admin_sign_in
-        from grc.accounts.obligations import KIND, PasswordExpiryProvider
-        from grc.compliance.registry import register_provider
+        # Django app loading: the receivers connect, and the admin site exists, once every app is loaded
+        from grc.accounts import signals  # noqa: F401  (signals connects the audit receivers)
+        from grc.accounts.admin_site import install as install_admin_sign_in  # app loading, as above
 
-        register_provider(KIND, PasswordExpiryProvider())
-        checks.register()
         install_admin_sign_in()  # wrong one-time codes on /admin/login/ count towards the lockout

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from grc.accounts.lockout import locked_usernames
 from grc.accounts.models import Role, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev dependency (django-stubs): annotations only
 
 SMALL_INPUT = {"class": "form-control form-control-sm"}
 SMALL_SELECT = {"class": "form-select form-select-sm"}
@@ -20,6 +25,12 @@ STATE_CHOICES = [
     ("expired", "Access ended"),
 ]
 MFA_CHOICES = [("yes", "Enrolled"), ("no", "Not enrolled")]
+
+
+class HasMfa(TypedDict):
+    """The annotation of the Users table's queryset (``grc.accounts.user_views.users_with_mfa``)."""
+
+    has_mfa: bool
 
 
 class UserFilter(django_filters.FilterSet):
@@ -36,12 +47,12 @@ class UserFilter(django_filters.FilterSet):
         model = User
         fields = ["q", "role", "state", "mfa"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         for word in value.split():
             queryset = queryset.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word))
         return queryset
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         now = timezone.now()
         if value == "active":
             return queryset.filter(is_active=True).exclude(access_expires_at__lte=now)
@@ -53,5 +64,7 @@ class UserFilter(django_filters.FilterSet):
             return queryset.filter(username__in=locked_usernames(now))
         return queryset
 
-    def filter_mfa(self, queryset, name, value):
+    def filter_mfa(
+        self, queryset: QuerySet[WithAnnotations[User, HasMfa]], name: str, value: str
+    ) -> QuerySet[WithAnnotations[User, HasMfa]]:
         return queryset.filter(has_mfa=value == "yes")

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from grc.accounts.lifecycle import mark_admin_reset
 from grc.accounts.models import Invitation, Role, User
-from grc.accounts.services import validate_username
+from grc.accounts.usernames import validate_username
 from grc.forms import DateInput, StyledForm
 
+if TYPE_CHECKING:
+    # the mixins only ever precede a Form: let mypy check them against BaseForm
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class LateErrorsMixin:
+
+class LateErrorsMixin(_FormBase):
     """Errors a view adds after validation (a wrong code, a service's refusal) mark the field too."""
 
-    def add_error(self, field, error):
+    def add_error(self, field: str | None, error: Any) -> None:  # whatever BaseForm.add_error takes
         super().add_error(field, error)
         for name in [field] if isinstance(field, str) else list(getattr(error, "error_dict", {})):
             if name in self.fields:
@@ -38,7 +47,8 @@ class CodeForm(LateErrorsMixin, StyledForm):
     )
 
     def clean_code(self) -> str:
-        return self.cleaned_data["code"].replace(" ", "").strip()
+        code: str = self.cleaned_data["code"]
+        return code.replace(" ", "").strip()
 
 
 class AcceptInvitationForm(StyledForm):
@@ -56,7 +66,7 @@ class AcceptInvitationForm(StyledForm):
     )
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
-    def __init__(self, *args, invitation=None, **kwargs):
+    def __init__(self, *args: Any, invitation: Invitation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if invitation is not None:
             for field in ("first_name", "last_name", "email"):
@@ -65,14 +75,14 @@ class AcceptInvitationForm(StyledForm):
                     self.fields[field].initial = value
             if invitation.email:
                 self.fields["email"].disabled = True
-            if invitation.user_id:  # an account made beforehand: only the password is chosen here
+            if invitation.user is not None:  # an account made beforehand: only the password is chosen here
                 self.fields["username"].initial = invitation.user.username
                 for field in ("first_name", "last_name", "username"):
                     self.fields[field].disabled = True
         self.invitation = invitation
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
+        username: str = self.cleaned_data["username"].strip()
         if self.invitation is not None and self.invitation.user_id:
             return username
         validate_username(username)
@@ -80,8 +90,8 @@ class AcceptInvitationForm(StyledForm):
             raise ValidationError("This username is taken.")
         return username
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ.")
@@ -112,7 +122,7 @@ def expiry_to_last_day(moment: datetime | None) -> date | None:
     return (timezone.localtime(moment) - timedelta(microseconds=1)).date()
 
 
-def manager_choices():
+def manager_choices() -> QuerySet[User]:
     return User.objects.filter(is_active=True, role__in=[Role.SECURITY_LEAD, Role.MANAGER]).order_by("last_name", "first_name")
 
 
@@ -124,11 +134,11 @@ class PersonChoiceField(forms.ModelChoiceField):
 ACCESS_HELP = "Required for auditors: their access stops at the end of this day (your time zone)."
 
 
-class AccessFieldsMixin:
+class AccessFieldsMixin(_FormBase):
     """Role, manager and the last day of access, shared by the invitation and the edit form."""
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         last_day = data.get("access_last_day")
         if data.get("role") == Role.AUDITOR and last_day is None and "access_last_day" not in self.errors:
             self.add_error("access_last_day", "Auditor access needs an end date.")
@@ -146,12 +156,12 @@ class InviteForm(AccessFieldsMixin, StyledForm):
     manager = PersonChoiceField(queryset=None, required=False, help_text="Their line manager, who signs off their access reviews.")
     access_last_day = forms.DateField(label="Last day of access", required=False, widget=DateInput(), help_text=ACCESS_HELP)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = manager_choices()
+        cast(PersonChoiceField, self.fields["manager"]).queryset = manager_choices()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        email: str = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError("An account with this email address exists already: one account per person (DPP 1.2).")
         pending = Invitation.objects.filter(
@@ -167,13 +177,13 @@ class UserEditForm(LateErrorsMixin, AccessFieldsMixin, StyledForm):
     manager = PersonChoiceField(queryset=None, required=False)
     access_last_day = forms.DateField(label="Last day of access", required=False, widget=DateInput(), help_text=ACCESS_HELP)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
             {"role": user.role, "manager": user.manager_id, "access_last_day": expiry_to_last_day(user.access_expires_at)},
         )
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = manager_choices().exclude(pk=user.pk)
+        cast(PersonChoiceField, self.fields["manager"]).queryset = manager_choices().exclude(pk=user.pk)
 
 
 class AdminPasswordResetForm(LateErrorsMixin, StyledForm):
@@ -187,14 +197,12 @@ class AdminPasswordResetForm(LateErrorsMixin, StyledForm):
     )
     password2 = forms.CharField(label="New password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean(self):
-        from grc.accounts.lifecycle import mark_admin_reset
-
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ.")
@@ -218,6 +226,6 @@ class ProfileForm(StyledForm):
         help_text="Dates and deadlines are shown in this zone. Leave it on the browser's zone to follow your device.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices()

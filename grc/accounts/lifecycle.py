@@ -8,18 +8,28 @@ and backup codes. Every service writes its audit event with the changed field *n
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol, cast
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.accounts.models import Invitation, Role, User
-from grc.accounts.obligations import password_expiry_resume, password_expiry_waive
 from grc.accounts.services import backup_codes_regenerate
 from grc.accounts.sessions import sessions_end
+from grc.accounts.signals import account_deactivated, account_reactivated
 from grc.audit.services import record_change, record_event
+
+
+class _AdminReset(Protocol):
+    """The marks ``mark_admin_reset`` leaves on a user for the password validators (grc.accounts.passwords)."""
+
+    _password_reset_by_admin: bool
+    _password_set_by: User | None
+
 
 SELF_MESSAGE = "You cannot do this to your own account: ask another security lead."
 
@@ -37,7 +47,14 @@ def is_last_active_lead(user: User) -> bool:
 
 @transaction.atomic
 def user_update(
-    *, user: User, by: User, role: str, manager: User | None, access_expires_at: datetime | None, now: datetime, request=None
+    *,
+    user: User,
+    by: User,
+    role: str,
+    manager: User | None,
+    access_expires_at: datetime | None,
+    now: datetime,
+    request: HttpRequest | None = None,
 ) -> list[str]:
     """Change role, manager and access end; returns the changed field names (audited)."""
     errors: dict[str, str] = {}
@@ -67,7 +84,7 @@ def user_update(
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, by: User, now: datetime, request=None) -> int:
+def user_deactivate(*, user: User, by: User, now: datetime, request: HttpRequest | None = None) -> int:
     """Switch the account off and end all its sessions at once; returns the sessions ended.
 
     Its pending invitation link is withdrawn and its password clock waived.
@@ -80,7 +97,7 @@ def user_deactivate(*, user: User, by: User, now: datetime, request=None) -> int
     user.save(update_fields=["is_active", "deactivated_at"])
     ended = sessions_end(user=user)
     Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
-    password_expiry_waive(user=user, when=now, by=by)
+    account_deactivated.send(sender=User, user=user, when=now, by=by)  # its password clock is waived (grc.oversight)
     record_event(
         "accounts.user.deactivated",
         request=request,
@@ -94,14 +111,14 @@ def user_deactivate(*, user: User, by: User, now: datetime, request=None) -> int
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, by: User, now: datetime, request=None) -> bool:
+def user_reactivate(*, user: User, by: User, now: datetime, request: HttpRequest | None = None) -> bool:
     """Switch the account on again (its MFA devices and password are kept)."""
     if user.is_active:
         return False
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
-    password_expiry_resume(user=user)
+    account_reactivated.send(sender=User, user=user)  # its password clock runs again (grc.oversight)
     record_event(
         "accounts.user.reactivated", request=request, actor=by, obj=user, changed_fields=["is_active", "deactivated_at"], occurred_at=now
     )
@@ -109,14 +126,14 @@ def user_reactivate(*, user: User, by: User, now: datetime, request=None) -> boo
 
 
 @transaction.atomic
-def user_mfa_reset(*, user: User, by: User, now: datetime, request=None) -> int:
+def user_mfa_reset(*, user: User, by: User, now: datetime, request: HttpRequest | None = None) -> int:
     """Remove the user's authenticator and backup codes (a lost phone) and end their sessions.
 
     At the next sign-in they must enrol a new authenticator before reaching anything else.
     Returns the number of devices removed.
     """
     _refuse_self(user, by)
-    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    removed: int = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
     ended = sessions_end(user=user)
     record_event(
         "accounts.mfa_reset",
@@ -130,15 +147,16 @@ def user_mfa_reset(*, user: User, by: User, now: datetime, request=None) -> int:
     return removed
 
 
-def mark_admin_reset(user: User, by: User) -> User:
+def mark_admin_reset(user: User, by: User | None) -> User:
     """Let the validators know this is an administrator's reset: the 1-day minimum age does not apply."""
-    user._password_reset_by_admin = True
-    user._password_set_by = by
+    marks = cast(_AdminReset, user)
+    marks._password_reset_by_admin = True
+    marks._password_set_by = by
     return user
 
 
 @transaction.atomic
-def user_password_reset(*, user: User, password: str, by: User, now: datetime, request=None) -> int:
+def user_password_reset(*, user: User, password: str, by: User, now: datetime, request: HttpRequest | None = None) -> int:
     """The security lead sets a new password (allowed within the minimum age; audited).
 
     Every other rule still applies. The user's sessions end; returns how many.
@@ -162,7 +180,7 @@ def user_password_reset(*, user: User, password: str, by: User, now: datetime, r
 
 
 @transaction.atomic
-def profile_update(*, user: User, timezone_name: str, request=None) -> list[str]:
+def profile_update(*, user: User, timezone_name: str, request: HttpRequest | None = None) -> list[str]:
     """The user's own settings: their time zone (empty means the browser's)."""
     if user.timezone == timezone_name:
         return []
@@ -173,7 +191,7 @@ def profile_update(*, user: User, timezone_name: str, request=None) -> list[str]
 
 
 @transaction.atomic
-def backup_codes_renew(*, user: User, request=None) -> list[str]:
+def backup_codes_renew(*, user: User, request: HttpRequest | None = None) -> list[str]:
     """Ten new single-use backup codes; the old ones stop working. Shown once by the caller."""
     codes = backup_codes_regenerate(user=user)
     record_event("accounts.backup_codes_regenerated", request=request, actor=user, obj=user, details={"count": len(codes)})

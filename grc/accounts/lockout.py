@@ -16,7 +16,8 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
+from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -42,8 +43,8 @@ class Lock:
     user: User | None
 
 
-def _recent_attempts(now: datetime):
-    attempts = AccessAttempt.objects.exclude(username__isnull=True)
+def _recent_attempts(now: datetime) -> QuerySet[AccessAttempt]:
+    attempts: QuerySet[AccessAttempt] = AccessAttempt.objects.exclude(username__isnull=True)
     window = cool_off()
     if window:
         attempts = attempts.filter(attempt_time__gte=now - window)
@@ -81,13 +82,13 @@ def locks(now: datetime) -> list[Lock]:
 
 
 @transaction.atomic
-def account_unlock(*, username: str, by: User, now: datetime, request=None) -> int:
+def account_unlock(*, username: str, by: User, now: datetime, request: HttpRequest | None = None) -> int:
     """Forget the failed attempts for ``username`` (every address) and the MFA back-off; audited.
 
     Returns how many attempt records were removed. The username itself never enters the trail:
     the event names the account when one exists.
     """
-    removed = AxesProxyHandler.reset_attempts(username=username)
+    removed: int = AxesProxyHandler.reset_attempts(username=username)
     user = User.objects.filter(username=username).first()
     if user is not None:
         for model in (TOTPDevice, StaticDevice):
@@ -108,4 +109,5 @@ def attempts_clear_after_sign_in(*, username: str) -> int:
     """A sign-in is complete only after the one-time code, so only then are earlier failures
     forgotten (``AXES_RESET_ON_SUCCESS`` is off: a right password alone must not reset the count
     of wrong codes, or a thief with the password could guess codes for ever)."""
-    return AxesProxyHandler.reset_attempts(username=username)
+    removed: int = AxesProxyHandler.reset_attempts(username=username)
+    return removed

@@ -15,15 +15,22 @@ code the same way, or the weakest of them sets the lockout for all:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import user_login_failed
+from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django_otp import login as otp_login
 
 from grc.accounts.lockout import attempts_clear_after_sign_in
+from grc.accounts.models import User
 from grc.accounts.sessions import session_track
 from grc.accounts.stepup import mark_step_up
 from grc.audit.services import record_event
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 # user_login_failed senders whose failure is already audited here (grc.accounts.signals skips them).
 CODE_FAILURE_SENDER = "grc.accounts.mfa"
@@ -32,21 +39,22 @@ SIGN_IN = "accounts.mfa_failed"
 STEP_UP = "accounts.step_up_failed"
 
 
-def _credentials(user) -> dict:
+def _credentials(user: User) -> dict[str, str]:
     return {"username": user.get_username()}
 
 
-def locked(request, user) -> bool:
+def locked(request: HttpRequest, user: User) -> bool:
     """Whether django-axes holds ``user``'s username locked (every address counts)."""
-    return AxesProxyHandler.is_locked(request, _credentials(user))
+    is_locked: bool = AxesProxyHandler.is_locked(request, _credentials(user))
+    return is_locked
 
 
-def refuse_locked(request, user, *, where: str) -> None:
+def refuse_locked(request: HttpRequest, user: User, *, where: str) -> None:
     """Audit a code step refused because the username is locked (no code was checked)."""
     record_event("accounts.mfa_refused", request=request, obj=user, outcome="failure", message=f"account locked; {where}")
 
 
-def code_failed(request, user, *, action: str = SIGN_IN, where: str = "") -> bool:
+def code_failed(request: HttpRequest, user: User, *, action: str = SIGN_IN, where: str = "") -> bool:
     """Audit a wrong code and count it with django-axes; True when the username is now locked.
 
     ``where`` is a fixed label (``admin sign-in``), never input. The username goes to axes (it
@@ -58,7 +66,7 @@ def code_failed(request, user, *, action: str = SIGN_IN, where: str = "") -> boo
     return bool(getattr(request, "axes_locked_out", False))
 
 
-def signed_in_with_code(request, user, device, *, where: str = "") -> None:
+def signed_in_with_code(request: HttpRequest, user: User, device: Device, *, where: str = "") -> None:
     """What every completed sign-in does once the code is right: forget the earlier failures, count
     the code as a fresh step-up, audit it. The session is already verified (``code_accepted`` or
     django-otp's login hook did it)."""
@@ -68,10 +76,10 @@ def signed_in_with_code(request, user, device, *, where: str = "") -> None:
     record_event("accounts.mfa_verified", request=request, obj=user, message=message)
 
 
-def code_accepted(request, device) -> None:
+def code_accepted(request: HttpRequest, device: Device) -> None:
     """Finish the portal's sign-in: mark the session verified, then give it a new key (and a new
     CSRF token) — the half-signed-in key stops working — and track the new key for the user."""
-    user = request.user
+    user = cast(User, request.user)  # the verify page's user has given the password: a portal account
     otp_login(request, device)
     request.session.cycle_key()
     rotate_token(request)

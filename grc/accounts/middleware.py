@@ -8,13 +8,18 @@ django-otp's ``OTPMiddleware`` so ``request.user.is_verified()`` is available.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
+from typing import cast
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.messages.storage import default_storage
+from django.contrib.messages.storage.base import BaseStorage
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +28,7 @@ from django.utils.cache import patch_vary_headers
 
 from grc.accounts.network import address_allowed, client_ip
 from grc.accounts.policy import ACCESS_ENDED, ACCESS_ENDED_MESSAGE, ENROL, PASSWORD_EXPIRED, VERIFY, account_policy_state
+from grc.audit.services import record_event
 
 # Paths a signed-in but not yet verified (or expired-password) user may still reach.
 EXEMPT_PREFIXES = (
@@ -37,18 +43,25 @@ EXEMPT_PREFIXES = (
 )
 
 
-def redirect_with_message(request, level: int, text: str, to: str):
+class PortalRequest(HttpRequest):
+    """What this module's middleware adds to Django's request (for mypy): the client's address,
+    the zone times are shown in, and a message storage attached before ``MessageMiddleware``."""
+
+    client_ip: str
+    timezone_name: str
+    _messages: BaseStorage
+
+
+def redirect_with_message(request: HttpRequest, level: int, text: str, to: str) -> HttpResponseRedirect:
     """Redirect with a flash message from a middleware that runs before ``MessageMiddleware``.
 
     That middleware has not attached its storage yet (and never sees this short-circuited
     request), so attach one here and write it to the response ourselves.
     """
-    from django.contrib.messages.storage import default_storage
-
-    storage = getattr(request, "_messages", None)
+    storage: BaseStorage | None = getattr(request, "_messages", None)
     own = storage is None
-    if own:
-        storage = request._messages = default_storage(request)
+    if storage is None:
+        storage = cast(PortalRequest, request)._messages = default_storage(request)
     storage.add(level, text)
     response = redirect(to)
     if own:
@@ -65,7 +78,7 @@ class IdleSessionMiddleware(SessionMiddleware):
     renew the idle timeout (``SESSION_SAVE_EVERY_REQUEST``), so an open tab cannot keep a session
     alive past ``SESSION_IDLE_MINUTES``. A poll that changed the session is still saved."""
 
-    def process_response(self, request, response):
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)
         passive = request.method in ("GET", "HEAD") and request.META.get(POLL_HEADER) == "1"
         if passive and session is not None and not session.modified:
@@ -76,24 +89,22 @@ class IdleSessionMiddleware(SessionMiddleware):
 
 
 class ClientAddressMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        request.client_ip = client_ip(request.META)
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        cast(PortalRequest, request).client_ip = client_ip(request.META)
         return self.get_response(request)
 
 
 class AllowedNetworksMiddleware:
     """``ALLOWED_CIDRS`` (DPP 1.1): every request from another address gets 403 and is audited."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        if not address_allowed(request.client_ip, settings.ALLOWED_CIDRS):
-            from grc.audit.services import record_event
-
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not address_allowed(cast(PortalRequest, request).client_ip, settings.ALLOWED_CIDRS):  # after ClientAddressMiddleware
             record_event("accounts.network_denied", request=request, outcome="failure", message="address outside ALLOWED_CIDRS")
             return HttpResponseForbidden(render_to_string("403.html", {"reason": "network"}))
         return self.get_response(request)
@@ -104,10 +115,10 @@ class AccountPolicyMiddleware:
     password younger than the maximum age. Anything else reaches only enrolment/verify/logout.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
             return self.get_response(request)
@@ -131,10 +142,10 @@ class AccountPolicyMiddleware:
 class UserTimezoneMiddleware:
     """Show times in the user's zone: their profile setting, else the browser's (cookie ``tz``)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         name = ""
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.timezone:
@@ -146,8 +157,8 @@ class UserTimezoneMiddleware:
             zone = None
         if zone is not None:
             timezone.activate(zone)
-            request.timezone_name = name
+            cast(PortalRequest, request).timezone_name = name
         else:
             timezone.deactivate()
-            request.timezone_name = "UTC"
+            cast(PortalRequest, request).timezone_name = "UTC"
         return self.get_response(request)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.urls import reverse
@@ -29,15 +31,18 @@ class Role(models.TextChoices):
 
 NAME_FIELDS = ("first_name", "last_name")
 
+if TYPE_CHECKING:
+    _UserManagerBase = UserManager["User"]  # generic in the stubs only
+else:
+    _UserManagerBase = UserManager
 
-class PortalUserManager(UserManager):
+
+class PortalUserManager(_UserManagerBase):
     """``create_superuser`` (and so ``manage.py createsuperuser --noinput``) obeys the same name and
     password rules as an invitation: no default admin with a weak password (DPP 1.2, 1.4).
     The first security lead is normally made with ``manage.py setup_link``."""
 
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
-        from django.contrib.auth.password_validation import validate_password
-
+    def create_superuser(self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any) -> User:
         validate_username(username)
         if password is not None:
             candidate = self.model(username=username, email=email or "", **{k: v for k, v in extra_fields.items() if k in NAME_FIELDS})
@@ -68,7 +73,7 @@ class User(AbstractUser):
     timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone, e.g. Europe/London; empty = browser's")
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -8,17 +8,21 @@ with none, it is REMOTE_ADDR and the header is ignored.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(meta: dict, trusted_proxies: int | None = None) -> str:
+def client_ip(meta: Mapping[str, Any], trusted_proxies: int | None = None) -> str:
     trusted = settings.TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
-    remote = meta.get("REMOTE_ADDR", "") or ""
+    remote: str = meta.get("REMOTE_ADDR", "") or ""
     if trusted <= 0:
         return remote
-    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    forwarded: str = meta.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     if len(hops) < trusted:
         return remote
     candidate = hops[-trusted]
@@ -29,9 +33,10 @@ def client_ip(meta: dict, trusted_proxies: int | None = None) -> str:
     return candidate
 
 
-def axes_client_ip(request) -> str:
+def axes_client_ip(request: HttpRequest) -> str:
     """django-axes asks here, so lockouts count the same address the audit trail records."""
-    return getattr(request, "client_ip", None) or client_ip(request.META)
+    address: str | None = getattr(request, "client_ip", None)
+    return address or client_ip(request.META)
 
 
 @lru_cache(maxsize=8)

@@ -3,7 +3,8 @@
 Because they are ``AUTH_PASSWORD_VALIDATORS``, the invite page, the change page, the admin and
 ``manage.py changepassword`` all enforce the same rules. Each rule reports its own message.
 The time a password was set is recorded by ``password_changed()`` hooks (see ``PasswordHistoryValidator``),
-which also restart the password's ``accounts.password_expiry`` obligation.
+which also send ``grc.accounts.signals.password_set``: its receiver restarts the password's
+``accounts.password_expiry`` obligation (``grc.oversight``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from grc.accounts.models import PasswordHistory, User
+from grc.accounts.signals import password_set
 
 SPECIAL_CHARACTERS = re.compile(r"[^A-Za-z0-9]")
 
@@ -33,7 +37,7 @@ class CharacterClassValidator:
         ),
     )
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         errors = [ValidationError(message, code=code) for pattern, code, message in self.RULES if not pattern.search(password)]
         if errors:
             raise ValidationError(errors)
@@ -42,7 +46,7 @@ class CharacterClassValidator:
         return "Your password must mix upper-case and lower-case letters, digits and special characters."
 
 
-def name_parts(user) -> set[str]:
+def name_parts(user: User) -> set[str]:
     """The parts of a user's name a password must not contain: 3+ letter runs, lower-cased."""
     sources = [
         getattr(user, "username", "") or "",
@@ -50,7 +54,7 @@ def name_parts(user) -> set[str]:
         getattr(user, "last_name", "") or "",
         (getattr(user, "email", "") or "").split("@")[0],
     ]
-    parts = set()
+    parts: set[str] = set()
     for source in sources:
         for part in re.split(r"[^a-zA-Z]+", source):
             if len(part) >= 3:
@@ -61,7 +65,7 @@ def name_parts(user) -> set[str]:
 class NoPartOfNameValidator:
     """No part of the user's name: username, first name, last name or the email's local part."""
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None:
             return
         lowered = password.casefold()
@@ -82,7 +86,7 @@ class MinimumAgeValidator:
     An administrator's reset sets ``user._password_reset_by_admin`` and is audited instead.
     """
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None or getattr(user, "_password_reset_by_admin", False):
             return
         changed = getattr(user, "password_changed_at", None)
@@ -99,7 +103,7 @@ class MinimumAgeValidator:
 class PasswordHistoryValidator:
     """None of the last ``PASSWORD_HISTORY_COUNT`` passwords can be reused; records each change."""
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None:
             return
         count = settings.PASSWORD_HISTORY_COUNT
@@ -112,23 +116,20 @@ class PasswordHistoryValidator:
                 code="password_reused",
             )
 
-    def password_changed(self, password: str, user=None) -> None:
+    def password_changed(self, password: str, user: User | None = None) -> None:
         """Record the set time and keep the new hash in the history (called after set_password)."""
         if user is None:
             return
         user.password_changed_at = timezone.now()
         if user.pk is None:
             return  # the caller saves the user; history starts at the next change
-        from grc.accounts.models import PasswordHistory
-        from grc.accounts.obligations import password_expiry_restart
-
         type(user).objects.filter(pk=user.pk).update(password_changed_at=user.password_changed_at)
         PasswordHistory.objects.create(user=user, password=user.password)
         keep = user.password_history.values_list("pk", flat=True)[: settings.PASSWORD_HISTORY_COUNT]
         user.password_history.exclude(pk__in=list(keep)).delete()
-        # Every path that sets a password (pages, admin, changepassword) passes here: restart the
-        # 365-day clock on the obligation engine (DPP 1.4 maximum age).
-        password_expiry_restart(user=user, changed_at=user.password_changed_at, by=getattr(user, "_password_set_by", None))
+        # Every path that sets a password (pages, admin, changepassword) passes here: the receivers
+        # restart the 365-day clock on the obligation engine (DPP 1.4 maximum age, grc.oversight).
+        password_set.send(sender=type(user), user=user, changed_at=user.password_changed_at, by=getattr(user, "_password_set_by", None))
 
     def get_help_text(self) -> str:
         return f"You cannot reuse any of your last {settings.PASSWORD_HISTORY_COUNT} passwords."

@@ -6,6 +6,10 @@ token pages under ``/api/`` and ``VerifiedSessionAuthentication`` to the API's s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 OK = "ok"
 ACCESS_ENDED = "access_ended"  # inactive, or an auditor's window is over: sign out
@@ -15,7 +19,7 @@ PASSWORD_EXPIRED = "password_expired"
 ACCESS_ENDED_MESSAGE = "Your access to the portal has ended. Ask the security lead to extend it."
 
 
-def account_policy_state(user, now: datetime) -> str:
+def account_policy_state(user: User, now: datetime) -> str:
     """What stands between ``user`` (signed in) and the portal at ``now``, or ``OK``."""
     if not user.is_active or not user.access_is_current(now):
         return ACCESS_ENDED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,13 +13,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.accounts import lifecycle
 from grc.accounts.forms import ProfileForm
-from grc.accounts.permissions import EVERYONE, role_required
+from grc.accounts.permissions import EVERYONE, SignedInRequest, role_required
 from grc.accounts.stepup import step_up_required
 
 
 @role_required(*EVERYONE)
 @require_http_methods(["GET", "POST"])
-def profile(request):
+def profile(request: SignedInRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(request.POST or None, initial={"timezone": user.timezone})
     if request.method == "POST" and form.is_valid():
@@ -41,7 +42,7 @@ def profile(request):
 @role_required(*EVERYONE)
 @step_up_required
 @require_http_methods(["GET", "POST"])
-def backup_codes_regenerate(request):
+def backup_codes_regenerate(request: SignedInRequest) -> HttpResponse:
     """Ten new backup codes, after a fresh one-time code; the old ones stop working."""
     if request.method == "POST":
         request.session["backup_codes"] = lifecycle.backup_codes_renew(user=request.user, request=request)

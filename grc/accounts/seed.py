@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from grc.accounts.models import Role, User
 from grc.accounts.services import activation_link_create
@@ -18,7 +19,17 @@ DEMO_USERS = [
 ]
 
 
-def seed(ctx) -> None:
+class SeedContext(Protocol):
+    """What ``grc.seeding.SeedContext`` offers a seeder (this app sits below the seeding tooling)."""
+
+    now: datetime
+    users: dict[str, Any]
+    lines: list[str]
+
+    def say(self, line: str) -> None: ...
+
+
+def seed(ctx: SeedContext) -> None:
     existing_lead = User.objects.filter(role=Role.SECURITY_LEAD, is_active=True).order_by("pk").first()
     links = []
     for key, username, first, last, role, manager_key in DEMO_USERS:

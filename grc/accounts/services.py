@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,7 +24,8 @@ BACKUP_CODE_COUNT = 10
 
 
 def invitation_link(token: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:accept_invitation", args=[token])
+    base: str = settings.PORTAL_BASE_URL
+    return base.rstrip("/") + reverse("accounts:accept_invitation", args=[token])
 
 
 def setup_link_create(*, now: datetime) -> str | None:
@@ -57,7 +59,7 @@ def invitation_create(
     manager: User | None,
     access_expires_at: datetime | None,
     now: datetime,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> tuple[Invitation, str]:
     """Invite a named person; the link is valid ``INVITATION_VALID_HOURS`` (72 h) and single-use."""
     if role == Role.AUDITOR and access_expires_at is None:
@@ -81,7 +83,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, by: User, now: datetime, request=None) -> bool:
+def invitation_revoke(*, invitation: Invitation, by: User, now: datetime, request: HttpRequest | None = None) -> bool:
     """Withdraw an unused link; returns False when it was already used or withdrawn."""
     revoked = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     if revoked:
@@ -91,7 +93,7 @@ def invitation_revoke(*, invitation: Invitation, by: User, now: datetime, reques
 
 
 @transaction.atomic
-def invitation_renew(*, invitation: Invitation, by: User, now: datetime, request=None) -> tuple[Invitation, str]:
+def invitation_renew(*, invitation: Invitation, by: User, now: datetime, request: HttpRequest | None = None) -> tuple[Invitation, str]:
     """Withdraw the old link and make a fresh 72-hour one with the same details (to email again)."""
     if invitation.used_at is not None:
         raise ValidationError("This invitation has been accepted already.")
@@ -144,7 +146,7 @@ def invitation_accept(
     email: str,
     password: str,
     now: datetime,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> User:
     """Create the invited account (or activate the pre-made one); the link works only once."""
     claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now).update(
@@ -206,7 +208,7 @@ def totp_device_for_enrolment(user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_confirm(*, user: User, device: TOTPDevice, token: str, request=None) -> list[str] | None:
+def totp_confirm(*, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None) -> list[str] | None:
     """Confirm the device with a code from the app; returns 10 fresh backup codes, or None."""
     if not device.verify_token(token):
         record_event("accounts.mfa_enrolment_failed", request=request, actor=user, outcome="failure", obj=user)

@@ -7,14 +7,17 @@ Django's session store cannot be searched by user, so each sign-in records its s
 from __future__ import annotations
 
 from importlib import import_module
+from typing import cast
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from grc.accounts.models import User, UserSession
 
 
-def session_store(session_key: str | None = None):
-    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+def session_store(session_key: str | None = None) -> SessionBase:
+    return cast(SessionBase, import_module(settings.SESSION_ENGINE).SessionStore(session_key))  # the engine's store class
 
 
 def session_track(*, user: User, session_key: str | None) -> None:
@@ -53,8 +56,6 @@ def sessions_end_half_signed_in(*, user: User, keep: str | None = None) -> int:
     ``keep`` is the key of the request doing the locking: its view ends that one itself, and a
     session deleted under a running request would fail the request when it is saved.
     """
-    from django_otp import DEVICE_ID_SESSION_KEY
-
     ended = 0
     for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
         if key == keep:

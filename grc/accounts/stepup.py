@@ -12,49 +12,63 @@ A wrong step-up code counts as a failed login (django-axes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 SESSION_KEY = "step_up_at"
 
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
-def mark_step_up(request, now: datetime | None = None) -> None:
+
+class StepUpView(Protocol):
+    """A view function wrapped by ``step_up_required`` (marked ``step_up``)."""
+
+    step_up: bool
+
+    def __call__(self, request: HttpRequest, /, *args: Any, **kwargs: Any) -> HttpResponseBase: ...
+
+
+def mark_step_up(request: HttpRequest, now: datetime | None = None) -> None:
     request.session[SESSION_KEY] = (now or timezone.now()).timestamp()
 
 
-def step_up_is_fresh(request, now: datetime | None = None) -> bool:
-    stamp = request.session.get(SESSION_KEY)
+def step_up_is_fresh(request: HttpRequest, now: datetime | None = None) -> bool:
+    stamp: float | None = request.session.get(SESSION_KEY)
     if stamp is None:
         return False
     now = now or timezone.now()
     return 0 <= now.timestamp() - stamp <= settings.STEP_UP_MAX_AGE_SECONDS
 
 
-def step_up_redirect(request):
+def step_up_redirect(request: HttpRequest) -> HttpResponseRedirect:
     target = request.get_full_path()
     return redirect(f"{reverse('accounts:step_up')}?{urlencode({'next': target})}")
 
 
-def step_up_required(view):
+def step_up_required(view: _View) -> _View:
     """Run ``view`` only with a fresh step-up; otherwise ask for a code and come back."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not step_up_is_fresh(request):
             return step_up_redirect(request)
         return view(request, *args, **kwargs)
 
-    wrapper.step_up = True
-    return wrapper
+    cast(StepUpView, wrapper).step_up = True
+    return cast(_View, wrapper)
 
 
-def step_up_time(request) -> datetime | None:
+def step_up_time(request: HttpRequest) -> datetime | None:
     """When the user last gave a one-time code (the step-up that signs what they do now), or None."""
-    stamp = request.session.get(SESSION_KEY)
+    stamp: float | None = request.session.get(SESSION_KEY)
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None

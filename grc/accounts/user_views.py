@@ -8,12 +8,14 @@ Actions on one's own account are refused with 403 (ask another lead), never show
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from smtplib import SMTPException
 
 from axes.models import AccessAttempt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +27,7 @@ from grc.accounts import emails, lifecycle, lockout, services
 from grc.accounts.filters import UserFilter
 from grc.accounts.forms import AdminPasswordResetForm, InviteForm, UserEditForm
 from grc.accounts.models import Invitation, User
-from grc.accounts.permissions import SECURITY_LEAD, deny, role_required
+from grc.accounts.permissions import SECURITY_LEAD, SignedInRequest, deny, role_required
 from grc.accounts.stepup import step_up_required
 from grc.audit.models import AuditEvent
 from grc.audit.services import record_view
@@ -34,7 +36,7 @@ from grc.tables import table_page
 
 logger = logging.getLogger(__name__)
 
-USER_SORTS = {
+USER_SORTS: dict[str, str | tuple[str, ...]] = {
     "name": ("last_name", "first_name"),
     "username": "username",
     "role": "role",
@@ -47,7 +49,7 @@ USER_SORTS = {
 FORM_FIELD_FOR = {"access_expires_at": "access_last_day"}  # service field → form field
 
 
-def users_with_mfa():
+def users_with_mfa() -> QuerySet[User]:
     confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     return User.objects.select_related("manager").annotate(has_mfa=Exists(confirmed))
 
@@ -57,7 +59,7 @@ def get_account_for(viewer: User, pk: int) -> User:
     return get_object_or_404(users_with_mfa(), pk=pk)
 
 
-def pending_invitations():
+def pending_invitations() -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(used_at__isnull=True, revoked_at__isnull=True)
         .select_related("invited_by", "manager")
@@ -65,13 +67,13 @@ def pending_invitations():
     )
 
 
-def _refuse_own_account(request, account: User):
+def _refuse_own_account(request: SignedInRequest, account: User) -> None:
     if account.pk == request.user.pk:
         raise deny(request, "own account")
 
 
 @role_required(*SECURITY_LEAD)
-def users(request):
+def users(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     table = table_page(request, users_with_mfa(), sorts=USER_SORTS, default_sort="name", filterset_class=UserFilter)
     locked = lockout.locked_usernames(now)
@@ -84,7 +86,7 @@ def users(request):
     return render(request, "accounts/users.html", context)
 
 
-def _send_invitation(request, invitation: Invitation, token: str) -> None:
+def _send_invitation(request: HttpRequest, invitation: Invitation, token: str) -> None:
     try:
         emails.send_invitation(invitation=invitation, link=services.invitation_link(token))
     except (SMTPException, OSError):
@@ -96,7 +98,7 @@ def _send_invitation(request, invitation: Invitation, token: str) -> None:
 
 @role_required(*SECURITY_LEAD)
 @require_http_methods(["GET", "POST"])
-def invite(request):
+def invite(request: SignedInRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -122,7 +124,7 @@ def invite(request):
 
 @role_required(*SECURITY_LEAD)
 @require_POST
-def invitation_revoke(request, pk: int):
+def invitation_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
     if services.invitation_revoke(invitation=invitation, by=request.user, now=timezone.now(), request=request):
         messages.success(request, "The invitation link was withdrawn.")
@@ -131,7 +133,7 @@ def invitation_revoke(request, pk: int):
 
 @role_required(*SECURITY_LEAD)
 @require_POST
-def invitation_resend(request, pk: int):
+def invitation_resend(request: SignedInRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, used_at__isnull=True)
     if not invitation.email:
         raise deny(request, "no email")
@@ -142,7 +144,7 @@ def invitation_resend(request, pk: int):
 
 @role_required(*SECURITY_LEAD)
 @require_http_methods(["GET", "POST"])
-def user_detail(request, pk: int):
+def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """One account: its state, MFA, sessions and recent security events; role/manager/expiry edit."""
     account = get_account_for(request.user, pk)
     now = timezone.now()
@@ -188,7 +190,7 @@ def user_detail(request, pk: int):
 
 @role_required(*SECURITY_LEAD)
 @require_POST
-def user_deactivate(request, pk: int):
+def user_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     account = get_account_for(request.user, pk)
     _refuse_own_account(request, account)
     ended = lifecycle.user_deactivate(user=account, by=request.user, now=timezone.now(), request=request)
@@ -198,7 +200,7 @@ def user_deactivate(request, pk: int):
 
 @role_required(*SECURITY_LEAD)
 @require_POST
-def user_reactivate(request, pk: int):
+def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     account = get_account_for(request.user, pk)
     lifecycle.user_reactivate(user=account, by=request.user, now=timezone.now(), request=request)
     messages.success(request, f"{account} is active again.")
@@ -208,7 +210,7 @@ def user_reactivate(request, pk: int):
 @role_required(*SECURITY_LEAD)
 @step_up_required
 @require_http_methods(["GET", "POST"])
-def user_mfa_reset(request, pk: int):
+def user_mfa_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     """A lost phone: remove the user's authenticator and backup codes (asks for your own fresh code)."""
     account = get_account_for(request.user, pk)
     _refuse_own_account(request, account)
@@ -230,7 +232,7 @@ def user_mfa_reset(request, pk: int):
 @role_required(*SECURITY_LEAD)
 @step_up_required
 @require_http_methods(["GET", "POST"])
-def user_password_reset(request, pk: int):
+def user_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     """The administrator's reset: allowed within the 1-day minimum age, audited, ends their sessions."""
     account = get_account_for(request.user, pk)
     _refuse_own_account(request, account)
@@ -249,7 +251,7 @@ def user_password_reset(request, pk: int):
 
 
 @role_required(*SECURITY_LEAD)
-def lockouts(request):
+def lockouts(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     context = {
         "locks": lockout.locks(now),
@@ -260,14 +262,15 @@ def lockouts(request):
     return render(request, "accounts/lockouts.html", context)
 
 
-def _recent_failure_count(now) -> int:
+def _recent_failure_count(now: datetime) -> int:
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - lockout.cool_off())
-    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    total: int | None = recent.aggregate(total=Sum("failures_since_start"))["total"]
+    return total or 0
 
 
 @role_required(*SECURITY_LEAD)
 @require_POST
-def unlock(request):
+def unlock(request: SignedInRequest) -> HttpResponse:
     username = request.POST.get("username", "")
     if not username:
         return redirect("accounts:lockouts")

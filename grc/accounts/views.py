@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import Any, Protocol, cast
 
 import qrcode
 import qrcode.image.svg
@@ -14,7 +15,9 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -26,11 +29,18 @@ from django_otp import login as otp_login
 from grc.accounts import mfa, services
 from grc.accounts.forms import AcceptInvitationForm, CodeForm
 from grc.accounts.lockout import cool_off, failure_limit
+from grc.accounts.models import User
 from grc.accounts.permissions import EVERYONE, RoleRequiredMixin
 from grc.accounts.sessions import session_track
 from grc.accounts.stepup import mark_step_up
 from grc.audit.services import record_event
 from grc.http import safe_next
+
+
+class _OtpUser(Protocol):
+    """A signed-in user as django-otp's ``OTPMiddleware`` leaves it: with ``is_verified()``."""
+
+    def is_verified(self) -> bool: ...
 
 
 class LoginView(auth_views.LoginView):
@@ -40,23 +50,23 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def locked_context() -> dict:
+def locked_context() -> dict[str, Any]:
     """What django-axes passes to the locked page, for the pages that render it themselves."""
     return {"failure_limit": failure_limit(), "cooloff_timedelta": cool_off()}
 
 
-def _next_url(request) -> str:
+def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     return safe_next(request, target, fallback=str(reverse_lazy("compliance:dashboard")))  # same host, and a path (never a URL name)
 
 
 @require_http_methods(["GET", "POST"])
-def verify(request):
+def verify(request: HttpRequest) -> HttpResponse:
     """Step two: a code from the authenticator app or a backup code. A wrong code is a failed login;
     while the username is locked no code is checked and the half-signed-in session ends (grc.accounts.mfa)."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    if request.user.is_verified():
+    if cast(_OtpUser, request.user).is_verified():
         return redirect(_next_url(request))
     if not any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:enrol")  # nothing to verify with yet (new account, or MFA reset)
@@ -75,10 +85,10 @@ def verify(request):
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-def _locked_out(request, *, where: str, sign_out: bool = True):
+def _locked_out(request: HttpRequest, *, where: str, sign_out: bool = True) -> HttpResponse:
     """The username is locked: audit the refusal, end the session (unless it was already fully
     signed in and only asked for a step-up) and show the locked page."""
-    mfa.refuse_locked(request, request.user, where=where)
+    mfa.refuse_locked(request, cast(User, request.user), where=where)  # called once the password was given
     if sign_out:
         auth_logout(request)
     return render(request, "accounts/locked.html", locked_context(), status=429)
@@ -92,11 +102,11 @@ def _qr_svg(data: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def enrol(request):
+def enrol(request: HttpRequest) -> HttpResponse:
     """TOTP enrolment: QR code and secret, confirmed with a first code; then backup codes."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    if request.user.is_verified():
+    if cast(_OtpUser, request.user).is_verified():
         return redirect("compliance:dashboard")
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:verify")
@@ -119,7 +129,7 @@ def enrol(request):
     return render(request, "accounts/enrol.html", context)
 
 
-def backup_codes(request):
+def backup_codes(request: HttpRequest) -> HttpResponse:
     """The 10 backup codes, shown exactly once after they are made."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
@@ -132,7 +142,7 @@ def backup_codes(request):
 
 
 @require_http_methods(["GET", "POST"])
-def accept_invitation(request, token: str):
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The single-use link from an invitation or the first-admin setup: create the account."""
     now = timezone.now()
     invitation = services.invitation_for_token(token, now)
@@ -172,23 +182,25 @@ class PasswordChangeView(RoleRequiredMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("compliance:dashboard")
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        changeable = self.request.user.password_changeable_at()
+        user = cast(User, self.request.user)  # RoleRequiredMixin lets only signed-in portal users in
+        changeable = user.password_changeable_at()
         context["too_soon_until"] = changeable if changeable and changeable > timezone.now() else None
-        context["expired"] = self.request.user.password_expired(timezone.now())
+        context["expired"] = user.password_expired(timezone.now())
         return context
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)  # renews the session key (update_session_auth_hash)
-        session_track(user=self.request.user, session_key=self.request.session.session_key)
-        record_event("accounts.password_changed", request=self.request, obj=self.request.user, changed_fields=["password"])
+        user = cast(User, self.request.user)  # RoleRequiredMixin lets only signed-in portal users in
+        session_track(user=user, session_key=self.request.session.session_key)
+        record_event("accounts.password_changed", request=self.request, obj=user, changed_fields=["password"])
         messages.success(self.request, "Your password was changed.")
         return response
 
 
 @require_http_methods(["GET", "POST"])
-def step_up(request):
+def step_up(request: HttpRequest) -> HttpResponse:
     """Ask for a fresh one-time code before signing; then go back to ``next``."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")

@@ -4,28 +4,38 @@ Raising is safe with concurrent writers: a partial unique constraint allows one 
 investigating alarm per (rule, key), so the loser of a race gets an IntegrityError in its own
 savepoint and simply does nothing. Each new alarm is an audit event and an email to every active
 security lead, sent after commit by a task; ``notified_at`` is claimed before sending, so a
-re-run never sends twice and the minute task sends any that were missed.
+re-run never sends twice and the minute task sends any that were missed. The emails themselves
+are written by the receivers of ``grc.audit.hooks.alarm_mail`` (``grc.oversight.emails``: who
+the security leads are is the accounts' business, a layer above this one).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 
-from grc.accounts.models import User
+from grc.audit.conditions import MAX_EVIDENCE, Condition
+from grc.audit.hooks import alarm_mail
 from grc.audit.models import ACTIVE_ALARM_STATUSES, Alarm, AlarmStatus, Channel
-from grc.audit.rules import MAX_EVIDENCE, Condition
 from grc.audit.services import record_change, record_event
+from grc.queue import enqueue
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # the AUTH_USER_MODEL (the stubs' alias): audit sits below accounts
 
 logger = logging.getLogger("grc.audit")
 RULES_ACTOR = "alarm-rules"
+NOTIFY_TASK = "grc.audit.tasks.notify_alarm"  # queued by name: the tasks module runs this one
 
 # Allowed status changes: closed is final (the same condition raises a new alarm next time).
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     AlarmStatus.OPEN: {AlarmStatus.INVESTIGATING, AlarmStatus.CLOSED},
     AlarmStatus.INVESTIGATING: {AlarmStatus.OPEN, AlarmStatus.CLOSED},
     AlarmStatus.CLOSED: set(),
@@ -35,7 +45,7 @@ TRANSITIONS = {
 def alarm_raise(*, condition: Condition, event_ids: list[int], summary: str, now: datetime) -> Alarm | None:
     """Create the alarm of ``condition`` unless one is already open; returns it, or None."""
     actor_id = condition.actor_id
-    if actor_id is not None and not User.objects.filter(pk=actor_id).exists():
+    if actor_id is not None and not get_user_model().objects.filter(pk=actor_id).exists():
         actor_id = None  # an account id that no longer exists: the key still names it
     try:
         with transaction.atomic():
@@ -69,10 +79,7 @@ def alarm_raise(*, condition: Condition, event_ids: list[int], summary: str, now
 
 
 def _queue_notification(alarm_id: int) -> None:
-    from grc.audit.tasks import notify_alarm
-    from grc.queue import enqueue
-
-    enqueue(notify_alarm, alarm_id)
+    enqueue(NOTIFY_TASK, alarm_id)
 
 
 def alarm_extend(*, alarm_id: int, event_ids: list[int]) -> None:
@@ -88,7 +95,7 @@ def alarm_extend(*, alarm_id: int, event_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def alarm_set_status(*, alarm: Alarm, status: str, note: str, by, now: datetime, request=None) -> Alarm:
+def alarm_set_status(*, alarm: Alarm, status: str, note: str, by: User, now: datetime, request: HttpRequest | None = None) -> Alarm:
     """Move an alarm to ``investigating``, back to ``open``, or ``closed`` (a note is required to close).
 
     The note is stored encrypted and never copied into the audit trail: the event carries the new
@@ -122,13 +129,12 @@ def alarm_notify(*, alarm_id: int, now: datetime) -> bool:
     The claim (``notified_at``) is taken before sending; a failed send gives it back so the next
     run retries.
     """
-    from grc.audit.emails import send_alarm_raised
-
     if Alarm.objects.filter(pk=alarm_id, notified_at__isnull=True).update(notified_at=now) != 1:
         return False
     alarm = Alarm.objects.select_related("actor").get(pk=alarm_id)
     try:
-        sent = send_alarm_raised(alarm)
+        # each receiver returns how many emails it sent (the stubs type a receiver's answer as str)
+        sent = sum(cast(int | None, count) or 0 for _receiver, count in alarm_mail.send(sender=Alarm, alarm=alarm))
     except Exception:
         Alarm.objects.filter(pk=alarm_id).update(notified_at=None)
         raise

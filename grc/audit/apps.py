@@ -7,9 +7,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from grc.audit import signals  # noqa: F401  (task failures and request errors into the trail)
-        from grc.audit.reviews import KIND, LogReviewProvider, check_audit_trail
-        from grc.compliance.registry import portal_check, register_check, register_provider
+        # Django app loading: receivers connect once every app is loaded (task failures and request
+        # errors into the trail; watched events to the alarm rules)
+        from grc.audit import rules, signals  # noqa: F401
+        from grc.audit.hooks import event_watched  # app loading, as above
 
-        register_provider(KIND, LogReviewProvider())
-        register_check("2.6", "Audit trail reviewed and intact", portal_check(check_audit_trail))  # the portal's own log
+        event_watched.connect(rules.on_event_watched, dispatch_uid="grc.audit.rules.observe")

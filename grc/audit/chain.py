@@ -35,9 +35,11 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from grc.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditAnchor, AuditEvent, Channel, canonical_values, chain_hash
+from grc.audit.services import record_event
 from grc.audit.witness import Checkpoint, Witness, witness_configured
 from grc.books import AUDIT_MINIMUM_DAYS
 
@@ -198,7 +200,7 @@ def _purged_too_young(witness: Witness, anchor: tuple, now: datetime) -> tuple[s
     return None
 
 
-def _broken(report: ChainReport, event_id, problem: str, reason: str, started: float) -> ChainReport:
+def _broken(report: ChainReport, event_id: int | None, problem: str, reason: str, started: float) -> ChainReport:
     report.ok = False
     report.broken_at = event_id
     report.problem = problem
@@ -208,7 +210,13 @@ def _broken(report: ChainReport, event_id, problem: str, reason: str, started: f
 
 
 def chain_verify_record(
-    *, now: datetime, system_actor: str, channel: str = Channel.TASK, request=None, log: bool = True, full: bool = False
+    *,
+    now: datetime,
+    system_actor: str,
+    channel: str = Channel.TASK,
+    request: HttpRequest | None = None,
+    log: bool = True,
+    full: bool = False,
 ) -> ChainReport:
     """Verify (incrementally unless ``full``), then write the result to the trail and (``log``)
     the head hash to the application log.
@@ -222,11 +230,15 @@ def chain_verify_record(
 
 
 def chain_result_record(
-    report: ChainReport, *, now: datetime, system_actor: str, channel: str = Channel.TASK, request=None, log: bool = True
+    report: ChainReport,
+    *,
+    now: datetime,
+    system_actor: str,
+    channel: str = Channel.TASK,
+    request: HttpRequest | None = None,
+    log: bool = True,
 ) -> None:
     """Write a verification's result to the trail (``audit.chain.verified``) and the log."""
-    from grc.audit.services import record_event
-
     details = {
         "count": report.count,
         "head_id": report.head_id,
@@ -263,6 +275,6 @@ def chain_result_record(
     )
 
 
-def last_verification():
+def last_verification() -> AuditEvent | None:
     """The latest recorded verification event (or None): one query on the (action, time) index."""
     return AuditEvent.objects.filter(action=VERIFIED_ACTION).order_by("-occurred_at", "-id").first()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
-from grc.accounts.models import User
+from grc.audit.alarms import TRANSITIONS
 from grc.audit.canaries import canary_subject_types
 from grc.audit.models import Alarm, AlarmRule, AlarmStatus, Channel, Outcome
 from grc.audit.selectors import EventFilters
 from grc.forms import DateTimeInput, StyledForm
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # the AUTH_USER_MODEL (the stubs' alias): audit sits below accounts
 
 SMALL_INPUT = {"class": "form-control form-control-sm"}
 SMALL_SELECT = {"class": "form-select form-select-sm"}
@@ -27,7 +34,7 @@ class EventFilterForm(forms.Form):
     until = forms.DateTimeField(label="To", required=False, widget=DateTimeInput(attrs=SMALL_INPUT))
     actor = ActorChoiceField(
         label="Actor",
-        queryset=User.objects.order_by("username"),
+        queryset=get_user_model().objects.order_by("username"),
         required=False,
         empty_label="Anyone",
         widget=forms.Select(attrs=SMALL_SELECT),
@@ -52,8 +59,8 @@ class EventFilterForm(forms.Form):
         label="Channel", required=False, choices=[("", "Any")] + Channel.choices, widget=forms.Select(attrs=SMALL_SELECT)
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             self.add_error("until", "The end of the range must be after its start.")
         return data
@@ -89,7 +96,7 @@ class AlarmFilter(django_filters.FilterSet):
         model = Alarm
         fields = ["state", "rule"]
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
         if value == "active":
             return queryset.filter(status__in=[AlarmStatus.OPEN, AlarmStatus.INVESTIGATING])
         return queryset.filter(status=value)
@@ -104,12 +111,12 @@ class AlarmStatusForm(StyledForm):
         help_text="What you looked at and found; required to close. Stored encrypted, never copied into the trail.",
     )
 
-    def __init__(self, *args, alarm: Alarm, **kwargs):
+    def __init__(self, *args: Any, alarm: Alarm, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from grc.audit.alarms import TRANSITIONS
-
         allowed = TRANSITIONS.get(alarm.status, set())
-        self.fields["status"].choices = [(value, label) for value, label in AlarmStatus.choices if value in allowed]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (value, label) for value, label in AlarmStatus.choices if value in allowed
+        ]
 
 
 class LogReviewForm(StyledForm):
@@ -129,6 +136,6 @@ class CanaryMarkForm(StyledForm):
         label="Note (optional)", required=False, max_length=500, help_text="Why this record is a canary. Stored encrypted."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject_type"].choices = [("", "Choose …")] + canary_subject_types()
+        cast(forms.ChoiceField, self.fields["subject_type"]).choices = [("", "Choose …")] + canary_subject_types()

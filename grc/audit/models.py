@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -43,7 +44,7 @@ HASHED_FIELDS = (
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)  # one instance: json.dumps would build one per call
 
 
-def _json_value(value) -> str:
+def _json_value(value: object) -> str:
     if value is None:
         return "null"
     if value.__class__ is str:
@@ -51,7 +52,7 @@ def _json_value(value) -> str:
     return _ENCODER.encode(value)
 
 
-def canonical_content(**values) -> str:
+def canonical_content(**values: Any) -> str:
     """``json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)`` with the time in
     UTC, built field by field: the same text, several times faster (verification hashes a million
     rows in seconds). tests/audit/test_canonical.py checks it against json.dumps."""
@@ -59,7 +60,17 @@ def canonical_content(**values) -> str:
 
 
 def canonical_values(
-    occurred_at, actor_id, actor_name, action, object_type, object_id, outcome, source_ip, channel, message, details
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    outcome: str,
+    source_ip: str | None,
+    channel: str,
+    message: str,
+    details: object,
 ) -> str:
     """``canonical_content`` from positional values in ``HASHED_FIELDS`` order (the verifier's rows)."""
     j = _json_value
@@ -88,10 +99,10 @@ class Channel(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only: they cannot be updated.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("Audit events are append-only: use grc.audit.retention to purge expired events.")
 
 
@@ -123,12 +134,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.outcome}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("Audit events are append-only: they cannot be updated.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only: use grc.audit.retention to purge expired events.")
 
     def canonical(self) -> str:
@@ -172,12 +183,12 @@ class AuditAnchor(models.Model):
     def __str__(self) -> str:
         return f"anchor #{self.pk}: {self.purged_count} events up to #{self.last_purged_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("Audit anchors are append-only: they cannot be updated.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit anchors are append-only: they cannot be deleted.")
 
 

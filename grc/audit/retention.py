@@ -26,6 +26,7 @@ nothing is purged; ``events_purge`` refuses to run inside that window whatever `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -34,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 
 from grc.audit.models import AuditAnchor, AuditEvent, Channel
+from grc.audit.services import _lock_chain, record_event
 from grc.books import AUDIT_MINIMUM_DAYS, agreement_ended_on, audit_cutoff, audit_purge_cutoff, books_cutoff, retention_months
 
 MINIMUM_RETENTION_DAYS = AUDIT_MINIMUM_DAYS  # DPP 2.6
@@ -42,7 +44,7 @@ PURGE_ACTOR = "task:purge_expired_events"
 
 
 @contextmanager
-def audit_unlock():
+def audit_unlock() -> Iterator[None]:
     """Maintenance only: let the statements inside this block update or delete audit rows on
     PostgreSQL — honoured by the trigger only for a role with the table owner's rights (who could
     disable the trigger anyway); for the app role it changes nothing. A no-op on SQLite, where the
@@ -84,8 +86,6 @@ def purge_cutoff(*, now: datetime, days: int | None = None) -> datetime | None:
 @transaction.atomic
 def events_purge(*, before: datetime, now: datetime, system_actor: str = PURGE_ACTOR) -> AuditAnchor | None:
     """Remove the events of the chain's prefix that occurred before ``before``; None if none did."""
-    from grc.audit.services import _lock_chain, record_event
-
     if before > now - timedelta(days=MINIMUM_RETENTION_DAYS):
         raise ValueError(
             f"audit events are kept at least {MINIMUM_RETENTION_DAYS} days (DPP 2.6): refusing to purge after {before:%Y-%m-%d}"

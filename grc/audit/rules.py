@@ -21,11 +21,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
+from grc.audit.alarms import alarm_extend, alarm_raise
+from grc.audit.conditions import DENIAL_ACTIONS, DOWNLOAD_ACTIONS, FAILED_LOGIN_ACTIONS, VIEWED_SUFFIX, Condition
 from grc.audit.models import ACTIVE_ALARM_STATUSES, Alarm, AlarmRule, AuditEvent, Canary
 
 logger = logging.getLogger("grc.audit")
@@ -39,29 +42,11 @@ ALARM_THRESHOLDS = {
     "DENIAL_MINUTES": 10,  # … within this many minutes
     "DOWNLOAD_ITEMS_PER_HOUR": 1000,  # more records or files than this downloaded/exported by one user in an hour
 }
-FAILED_LOGIN_ACTIONS = ("accounts.login_failed", "accounts.mfa_failed", "accounts.step_up_failed")
-DENIAL_ACTIONS = ("accounts.permission_denied", "accounts.network_denied")
-DOWNLOAD_ACTIONS = ("download",)
-VIEWED_SUFFIX = ".viewed"
-WATCHED_ACTIONS = frozenset(FAILED_LOGIN_ACTIONS + DENIAL_ACTIONS + DOWNLOAD_ACTIONS)
-MAX_EVIDENCE = 100  # event ids kept on an alarm; the count says how many there were
 SCAN_CAP = 5000  # events read for one condition at most (a flood still raises: the cap is far above any threshold)
 
 
 def thresholds() -> dict[str, int]:
     return {**ALARM_THRESHOLDS, **getattr(settings, "AUDIT_ALARM_THRESHOLDS", {})}
-
-
-@dataclass(frozen=True)
-class Condition:
-    """What one alarm is about: a rule and a key (an address, a user, a record)."""
-
-    rule: str
-    key: str
-    actor_id: int | None = None
-    source_ip: str | None = None
-    subject_type: str = ""
-    subject_id: str = ""
 
 
 def _one(details: dict) -> int:
@@ -90,7 +75,7 @@ class RateRule:
     def window(self) -> timedelta:
         return timedelta(minutes=int(thresholds()[self.minutes_name])) if self.minutes_name else timedelta(hours=1)
 
-    def value_of(self, event: AuditEvent):
+    def value_of(self, event: AuditEvent) -> str | int | None:
         if self.by == "ip":
             return event.source_ip
         if self.by == "actor":
@@ -99,12 +84,12 @@ class RateRule:
             return event.object_id
         return None
 
-    def condition(self, value) -> Condition:
+    def condition(self, value: str | int) -> Condition:
         if self.by == "ip":
             return Condition(self.rule, f"ip:{value}", source_ip=str(value))
         return Condition(self.rule, f"user:{value}", actor_id=int(value))
 
-    def events(self, value, *, since: datetime, until: datetime, after_id: int):
+    def events(self, value: str | int, *, since: datetime, until: datetime, after_id: int) -> QuerySet[AuditEvent]:
         rows = AuditEvent.objects.filter(action__in=self.actions, occurred_at__gt=since, occurred_at__lte=until, id__gt=after_id)
         if self.by == "ip":
             rows = rows.filter(source_ip=value)
@@ -180,14 +165,12 @@ def _condition_state(condition: Condition) -> tuple[int | None, int]:
     return state["active"], state["watermark"] or 0
 
 
-def condition_check(spec: RateRule, value, *, now: datetime) -> Alarm | None:
+def condition_check(spec: RateRule, value: str | int, *, now: datetime) -> Alarm | None:
     """Raise the alarm of ``spec`` for ``value`` if its events since the last alarm pass the limit.
 
     Events already counted by an earlier (now closed) alarm of the same condition are not counted
     again; while an alarm is open, new events are added to its evidence instead of raising another.
     """
-    from grc.audit.alarms import alarm_extend, alarm_raise
-
     condition = spec.condition(value)
     active_id, watermark = _condition_state(condition)
     rows = spec.events(value, since=now - spec.window, until=now, after_id=watermark).order_by("id")
@@ -208,8 +191,6 @@ def condition_check(spec: RateRule, value, *, now: datetime) -> Alarm | None:
 
 def canary_check(event: AuditEvent) -> Alarm | None:
     """A view or download of a canary record raises an alarm at once (one indexed query otherwise)."""
-    from grc.audit.alarms import alarm_extend, alarm_raise
-
     if not event.object_type or not event.object_id:
         return None
     if not Canary.objects.filter(subject_type=event.object_type, subject_id=event.object_id).exists():
@@ -237,7 +218,7 @@ def observe(event: AuditEvent) -> list[Alarm]:
     Never lets a rule's failure reach the caller (a sign-in must not fail because an alarm could not
     be written): the error is logged and the minute task evaluates the rules again.
     """
-    raised: list[Alarm] = []
+    raised: list[Alarm | None] = []
     try:
         with transaction.atomic():
             if event.action.endswith(VIEWED_SUFFIX) or event.action in DOWNLOAD_ACTIONS:
@@ -251,6 +232,11 @@ def observe(event: AuditEvent) -> list[Alarm]:
         logger.exception("alarm rules failed after audit event %s; the minute task will evaluate them again", event.pk)
         return []
     return [alarm for alarm in raised if alarm is not None]
+
+
+def on_event_watched(sender: object, *, event: AuditEvent, **kwargs: Any) -> list[Alarm]:
+    """Receiver of ``grc.audit.hooks.event_watched`` (connected in ``AuditConfig.ready()``)."""
+    return observe(event)
 
 
 def evaluate(*, now: datetime) -> list[Alarm]:

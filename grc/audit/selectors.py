@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from grc.accounts.models import User
 from grc.audit.models import ACTIVE_ALARM_STATUSES, Alarm, AuditEvent
 
 PAGE_SIZE = 50
@@ -147,7 +147,11 @@ def latest_change_id() -> int:
 def attach_actors(events: list) -> list:
     """Set ``event.actor`` (a User or None) on each event with one query for the whole page."""
     ids = {event.actor_id for event in events if event.actor_id}
-    users = {user.pk: user for user in User.objects.filter(pk__in=ids).only("pk", "username", "first_name", "last_name")} if ids else {}
+    users = (
+        {user.pk: user for user in get_user_model().objects.filter(pk__in=ids).only("pk", "username", "first_name", "last_name")}
+        if ids
+        else {}
+    )
     for event in events:
         event.actor = users.get(event.actor_id)
     return events

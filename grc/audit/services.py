@@ -6,8 +6,9 @@ lock (PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), so concurrent 
 different processes never fork the chain.
 
 Right after writing a failed sign-in, a permission denial, a download or a page view, the alarm
-rules look at it (``grc.audit.rules.observe``: a few indexed queries, never raising), so an alarm
-is raised at once rather than at the next minute's evaluation.
+rules look at it (``observe`` sends ``grc.audit.hooks.event_watched`` to ``grc.audit.rules.observe``:
+a few indexed queries, never raising), so an alarm is raised at once rather than at the next
+minute's evaluation.
 """
 
 from __future__ import annotations
@@ -15,21 +16,28 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from grc.audit.conditions import VIEWED_SUFFIX, WATCHED_ACTIONS
+from grc.audit.hooks import event_watched
 from grc.audit.models import GENESIS_HASH, AuditAnchor, AuditEvent, Channel, Outcome
-from grc.audit.rules import VIEWED_SUFFIX, WATCHED_ACTIONS, observe
+from grc.labels import record_label
 from grc.logging import redact
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 logger = logging.getLogger("grc.audit")
 CHAIN_LOCK_KEY = 0x6175646974  # "audit": the advisory lock that serialises appends on PostgreSQL
 
 
-def channel_for(request) -> str:
+def channel_for(request: HttpRequest | None) -> str:
     path = getattr(request, "path", "") or ""
     if path.startswith("/admin/"):
         return Channel.ADMIN
@@ -38,9 +46,9 @@ def channel_for(request) -> str:
     return Channel.WEB
 
 
-def describe(obj) -> tuple[str, str]:
+def describe(obj: models.Model) -> tuple[str, str]:
     """An object's type and id for the trail (``incidents.incident``, ``42``) — never its text."""
-    return obj._meta.label_lower, str(obj.pk)
+    return record_label(obj), str(obj.pk)
 
 
 def _lock_chain() -> None:
@@ -52,10 +60,10 @@ def _lock_chain() -> None:
 def record_event(
     action: str,
     *,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: AbstractBaseUser | None = None,
     system_actor: str = "",
-    obj=None,
+    obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
     outcome: str = Outcome.SUCCESS,
@@ -63,7 +71,7 @@ def record_event(
     message: str = "",
     changed_fields: Iterable[str] = (),
     details: dict[str, Any] | None = None,
-    occurred_at=None,
+    occurred_at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event. ``action`` is namespaced: ``incidents.incident.created``.
 
@@ -104,6 +112,11 @@ def record_event(
     return event
 
 
+def observe(event: AuditEvent) -> None:
+    """Hand a just-written watched event to the alarm rules (connected in ``AuditConfig.ready()``)."""
+    event_watched.send(sender=AuditEvent, event=event)
+
+
 def _clean_ip(value: str | None) -> str | None:
     """The address as the database will return it, so the hash computed now still matches later
     (PostgreSQL's ``inet`` shortens IPv6 addresses); anything unparsable is not kept."""
@@ -122,13 +135,20 @@ def _anchor_hash() -> str:
 
 
 def record_change(
-    verb: str, instance, *, request=None, actor=None, system_actor: str = "", changed_fields: Iterable[str] = (), message: str = ""
+    verb: str,
+    instance: models.Model,
+    *,
+    request: HttpRequest | None = None,
+    actor: AbstractBaseUser | None = None,
+    system_actor: str = "",
+    changed_fields: Iterable[str] = (),
+    message: str = "",
 ) -> AuditEvent:
     """Audit a create/update/delete of a domain record with the names of the changed fields.
 
     Only field names are recorded; values of encrypted/PII fields never enter the trail.
     """
-    label = instance._meta.label_lower
+    label = record_label(instance)
     return record_event(
         f"{label}.{verb}",
         request=request,
@@ -140,16 +160,18 @@ def record_change(
     )
 
 
-def record_view(request, obj, *, message: str = "") -> AuditEvent:
+def record_view(request: HttpRequest, obj: models.Model, *, message: str = "") -> AuditEvent:
     """Audit that ``request.user`` opened ``obj``'s page (auditor page views, canary records).
 
     Detail views of domain records call this. If ``obj`` is a canary record (one indexed query,
     ``grc.audit.rules.observe``), the view raises an alarm at once.
     """
-    return record_event(f"{obj._meta.label_lower}.viewed", request=request, obj=obj, message=message)
+    return record_event(f"{record_label(obj)}.viewed", request=request, obj=obj, message=message)
 
 
-def record_download(request, obj=None, *, what: str, count: int = 1, object_type: str = "", object_id: str = "") -> AuditEvent:
+def record_download(
+    request: HttpRequest, obj: models.Model | None = None, *, what: str, count: int = 1, object_type: str = "", object_id: str = ""
+) -> AuditEvent:
     """Audit a download or export (``what``: "csv", "pdf", "evidence_file" …) with the row/file count."""
     return record_event(
         "download",

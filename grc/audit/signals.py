@@ -9,20 +9,22 @@ audit an error must not hide the error itself.
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any
 
 from celery.signals import task_failure
 from django.core.signals import got_request_exception
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from grc.audit.models import Channel, Outcome
+from grc.audit.services import record_event
 
 logger = logging.getLogger("grc.audit")
 
 
 @receiver(task_failure)
-def audit_task_failure(sender=None, task_id=None, exception=None, **kwargs):
-    from grc.audit.services import record_event
-
+def audit_task_failure(sender: object = None, task_id: str | None = None, exception: BaseException | None = None, **kwargs: Any) -> None:
     name = getattr(sender, "name", "") or "unknown"
     try:
         record_event(
@@ -40,11 +42,7 @@ def audit_task_failure(sender=None, task_id=None, exception=None, **kwargs):
 
 
 @receiver(got_request_exception)
-def audit_request_exception(sender=None, request=None, **kwargs):
-    import sys
-
-    from grc.audit.services import record_event
-
+def audit_request_exception(sender: object = None, request: HttpRequest | None = None, **kwargs: Any) -> None:
     error = sys.exc_info()[1]
     view = getattr(getattr(request, "resolver_match", None), "view_name", "") or ""
     try:

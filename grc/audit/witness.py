@@ -21,7 +21,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -107,6 +107,6 @@ def witness_configured() -> Witness | None:
     ``AUDIT_CHECKPOINT_DIR``; None when that is empty (the test settings' default)."""
     backend = getattr(settings, "AUDIT_CHECKPOINT_BACKEND", "")
     if backend:
-        return import_string(backend)()
+        return cast(Witness, import_string(backend)())  # the setting names a Witness class
     directory = getattr(settings, "AUDIT_CHECKPOINT_DIR", "")
     return FileWitness(directory) if directory else None

@@ -11,7 +11,7 @@ like any other system's.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from grc.accounts.checks import MIN_LENGTH_VALIDATOR, active_accounts, lockout_check
 from grc.accounts.models import User
+from grc.accounts.posture import MIN_LENGTH_VALIDATOR, active_accounts, lockout_enforced
 from grc.audit.models import AlarmRule, Canary, LogReview
 from grc.audit.rules import ALL_RATE_RULES
 from grc.books import audit_keep_policy
@@ -49,8 +49,9 @@ def identity_values(now: datetime) -> dict[str, Any]:
     """The portal's identity settings as the running process enforces them: the configured
     validators are run on probe passwords (each breaking one rule), so a validator that is listed
     but lets the probe through does not count."""
-    validators = get_password_validators(settings.AUTH_PASSWORD_VALIDATORS)
-    configured = {entry["NAME"]: entry.get("OPTIONS", {}) for entry in settings.AUTH_PASSWORD_VALIDATORS}
+    validator_settings = cast(list[dict[str, Any]], settings.AUTH_PASSWORD_VALIDATORS)  # the stubs infer list[object]
+    validators = get_password_validators(validator_settings)
+    configured = {entry["NAME"]: entry.get("OPTIONS", {}) for entry in validator_settings}
     min_length = configured[MIN_LENGTH_VALIDATOR].get("min_length", 8) if MIN_LENGTH_VALIDATOR in configured else 0
     if min_length and not _rejected("Kq7#mZp2vXw!"[: max(min_length - 1, 1)], validators):
         min_length = 0  # a shorter password got through: the configured length is not enforced
@@ -64,7 +65,7 @@ def identity_values(now: datetime) -> dict[str, Any]:
         "password_no_name": _rejected(("Thorndyke#2026Xq" + "Zr8!wP3^" * 8)[:long], validators, user=probe_user),
         "password_min_age_days": settings.PASSWORD_MIN_AGE_HOURS // 24 if MINIMUM_AGE_VALIDATOR in configured else 0,
         "password_max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
-        "lockout_threshold": settings.AXES_FAILURE_LIMIT if lockout_check(now).status == "met" else 0,
+        "lockout_threshold": settings.AXES_FAILURE_LIMIT if lockout_enforced() else 0,
         "session_timeout_minutes": getattr(settings, "SESSION_IDLE_MINUTES", None),
     }
 

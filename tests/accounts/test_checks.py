@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from grc.accounts import checks
 from grc.accounts.models import Role, User
-from grc.accounts.obligations import KIND, PasswordExpiryProvider
 from grc.compliance.models import Obligation
 from grc.compliance.registry import checks_for, provider_for
+from grc.oversight import account_checks as checks
+from grc.oversight.account_obligations import KIND, PasswordExpiryProvider
 
 pytestmark = pytest.mark.django_db
 

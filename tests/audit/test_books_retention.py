@@ -20,10 +20,10 @@ from grc.audit.models import AuditAnchor, AuditEvent
 from grc.audit.retention import events_purge, purge_expired
 from grc.audit.tasks import purge_expired_events
 from grc.books import audit_keep_policy, keep_policy
-from grc.compliance.questionnaire.drafts import draft_for
-from grc.compliance.questionnaire.records import Records
-from grc.compliance.readiness import readiness_checklist
 from grc.evidence.obligations import check_books_retention
+from grc.kit.questionnaire.drafts import draft_for
+from grc.kit.questionnaire.records import Records
+from grc.kit.readiness import readiness_checklist
 from tests.audit.conftest import NOW, events
 
 ENDED = "2026-12-10"  # three months before NOW (10 Mar 2027)

@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from grc.audit.chain import chain_verify_record
 from grc.audit.models import AuditEvent, LogReview
-from grc.audit.reviews import KIND, LogReviewProvider, check_audit_trail, log_review_obligation_ensure, log_review_record
 from grc.audit.tasks import purge_expired_events
 from grc.compliance.models import Obligation
 from grc.compliance.registry import checks_for, provider_for
 from grc.compliance.services import open_obligation
+from grc.oversight.log_reviews import KIND, LogReviewProvider, check_audit_trail, log_review_obligation_ensure, log_review_record
 from tests.audit.conftest import NOW, events, tamper
 from tests.conftest import signed_in
 

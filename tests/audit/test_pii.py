@@ -28,9 +28,9 @@ from grc.accounts.models import Role
 from grc.audit.alarms import alarm_set_status
 from grc.audit.canaries import canary_mark
 from grc.audit.models import Alarm, AuditEvent
-from grc.audit.reviews import log_review_record
 from grc.audit.services import record_change, record_download, record_event, record_view
 from grc.logging import JSONFormatter, RedactPIIFilter
+from grc.oversight.log_reviews import log_review_record
 from tests.accounts.conftest import post_code, post_password
 from tests.conftest import signed_in, totp_now
 

@@ -11,9 +11,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from grc.audit import views
 from grc.audit.models import AuditEvent
 from grc.audit.services import record_event
+from grc.oversight import views
 from tests.audit.conftest import NOW, events
 from tests.conftest import signed_in
 

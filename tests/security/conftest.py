@@ -90,9 +90,9 @@ def _extra_objects(portal: Portal) -> None:
     from assets.models import DataSubjectRequest, DeletionRequest, DestructionCertificate, VulnerabilityScan
     from grc.accounts.models import hash_token
     from grc.accounts.services import activation_link_create
-    from grc.compliance.kit_models import Attestation, KitDocument, QuestionnaireSubmission
     from grc.compliance.services import calendar_feed_token_create
     from grc.evidence.models import AuditFinding, CertificationLetter, EvidencePack
+    from grc.kit.models import Attestation, KitDocument, QuestionnaireSubmission
     from grc.policies.models import DocumentVersion
     from incidents.custody import evidence_add
     from incidents.models import Incident

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.db import models
 
 from grc.audit.models import Canary
 from grc.audit.services import describe
@@ -20,7 +21,7 @@ class CanaryState:
 
 
 @register.simple_tag
-def canary_state(obj) -> CanaryState:
+def canary_state(obj: models.Model) -> CanaryState:
     subject_type, subject_id = describe(obj)
     canary = Canary.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related("marked_by").first()
     return CanaryState(subject_type, subject_id, canary)

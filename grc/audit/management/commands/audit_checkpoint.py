@@ -8,9 +8,10 @@ marked unverified), 2 when no witness is configured.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from grc.audit.checkpoints import audit_checkpoint_write
@@ -19,10 +20,10 @@ from grc.audit.checkpoints import audit_checkpoint_write
 class Command(BaseCommand):
     help = "Verify the audit events since the last checkpoint and append the chain head to the witness (AUDIT_CHECKPOINT_DIR)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the checkpoint as one JSON object")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             checkpoint = audit_checkpoint_write(now=timezone.now(), system_actor="command:audit_checkpoint")
         except ImproperlyConfigured as error:

@@ -7,7 +7,9 @@ user of ``DATABASE_URL`` (the role that ran migrate), the database to its name.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from grc.audit.dbroles import db_roles_sql
@@ -16,7 +18,7 @@ from grc.audit.dbroles import db_roles_sql
 class Command(BaseCommand):
     help = "Print the GRANT statements for the app (serving) role, which must not own the audit tables."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--print-sql", action="store_true", required=True, help="print the statements (the only action)")
         parser.add_argument("--app-role", default="dpp_app", help="the role gunicorn and Celery connect as (default dpp_app)")
         parser.add_argument(
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="", help="the database name (default: DATABASE_URL's)")
         parser.add_argument("--schema", default="public")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         database = connection.settings_dict
         owner = options["owner_role"] or database.get("USER") or ""
         name = options["database"] or str(database.get("NAME") or "")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from grc.audit.chain import BATCH_SIZE, ChainReport, chain_result_record, chain_verify
@@ -27,13 +28,13 @@ class Command(BaseCommand):
         "the head hash in the application log) unless --no-record is given."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--full", action="store_true", help="re-verify every event, not only those after the last checkpoint")
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
         parser.add_argument("--no-record", action="store_true", help="do not write the result to the audit trail")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"events read per query (default {BATCH_SIZE})")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         report = chain_verify(now=now, full=options["full"], batch_size=options["batch_size"])
         if not options["no_record"]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http import HttpRequest
+
 from grc.audit.chain import chain_verify_record
 from grc.audit.models import Alarm, AuditEvent, LogReview
-from grc.audit.reviews import KIND, log_review_record, reviews_url
 from grc.audit.services import record_event
 from grc.compliance.services import obligation_open
+from grc.oversight.log_reviews import KIND, log_review_record, reviews_url
 
 DEMO_ADDRESS = "203.0.113.7"  # TEST-NET-3: documentation range, never a real client
 
@@ -41,14 +43,13 @@ def seed(ctx) -> None:
     )
 
 
-class _DemoRequest:
-    """Just enough of a request for ``record_event`` to take the source address from."""
-
-    path = "/accounts/login/"
-    user = None
+class _DemoRequest(HttpRequest):
+    """Just enough of a request for ``record_event`` to take the source address from (no user)."""
 
     def __init__(self, address: str):
-        self.META = {"REMOTE_ADDR": address}
+        super().__init__()
+        self.path = "/accounts/login/"
+        self.META["REMOTE_ADDR"] = address
 
 
 def _failed_sign_in(user, when) -> None:

@@ -12,10 +12,10 @@ from grc.accounts.permissions import LEAD_OR_AUDITOR, SECURITY_LEAD, role_requir
 from grc.audit.chain import last_verification
 from grc.audit.forms import LogReviewForm
 from grc.audit.models import LogReview
-from grc.audit.reviews import KIND, log_review_record, review_every
 from grc.audit.selectors import open_alarms
-from grc.audit.views import tabs_context
 from grc.compliance.services import open_obligation
+from grc.oversight.log_reviews import KIND, log_review_record, review_every
+from grc.oversight.views import tabs_context
 from grc.tables import table_page
 
 

@@ -1,7 +1,9 @@
 """The audit trail viewer (security lead; auditors read-only): filter, keyset pages, CSV export.
 
 Alarms and canaries are in ``alarm_views``, log reviews in ``review_views``; all are reached
-from the viewer's tabs. Every export is itself an audited download.
+from the viewer's tabs. Every export is itself an audited download. The pages live here, above
+the accounts (who may see them), while the trail they read stays in ``grc.audit``; their URL
+names are still ``audit:…`` (``grc.oversight.urls``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from grc.audit.forms import EventFilterForm
 from grc.audit.models import AuditEvent
 from grc.audit.selectors import active_alarm_count, attach_actors, event_page
 from grc.audit.services import record_download
+from grc.audit.tasks import verify_chain
 from grc.csvio import neutralise
+from grc.queue import enqueue
 from grc.widgets import full_name, plain_choices, use_fast_widgets
 
 EXPORT_LIMIT = 100_000  # rows in one CSV export; narrow the filters for more
@@ -152,9 +156,6 @@ def export(request):
 @require_POST
 def verify(request):
     """Verify the whole chain in the background; the result appears on the viewer (an audit event)."""
-    from grc.audit.tasks import verify_chain
-    from grc.queue import enqueue
-
     enqueue(verify_chain, request.user.pk)
     messages.success(request, "Verification of the hash chain started. Its result is shown here when it finishes (reload the page).")
     return redirect("audit:index")

@@ -1,6 +1,9 @@
-"""The audit app's emails: one function per email, a subject/text/HTML trio under
+"""The audit trail's emails, written here because their recipients are accounts and their times
+are shown the obligation engine's way: one function per email, a subject/text/HTML trio under
 ``templates/audit/email/``. Alarm emails name the rule and link to the alarm; the evidence (who,
 from where) stays in the portal behind the security lead's sign-in.
+
+``send_alarm_raised`` answers ``grc.audit.hooks.alarm_mail`` (connected in ``grc.oversight.signals``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ recurring, so the engine opens the next one due one period later: 14 days by the
 or the tighter period the security lead set (``effective_cadence``; the check reads the same).
 
 The first obligation: opened without any data by ``log_review_obligation_ensure``, which the
-provider's ``resync`` and the daily ``purge_expired_events`` task call — so a fresh installation
+provider's ``resync`` and the daily ``purge_expired_events`` task call (through
+``grc.audit.hooks.housekeeping_done``, connected in ``grc.oversight.signals``) — so a fresh installation
 has the clock running within a day (anchored at that moment: the first review is due one period
 after the portal started tracking), and the demo seed gets it from ``grc/compliance/seed.py``.
 """
@@ -20,11 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from grc.audit.chain import last_verification
 from grc.audit.models import Alarm, AuditEvent, LogReview
 from grc.audit.services import record_change
 from grc.compliance.cadences import effective_cadence
-from grc.compliance.registry import CheckResult
+from grc.compliance.registry import CheckResult, portal_check, register_check, register_provider
 from grc.compliance.services import obligation_complete, obligation_open, open_obligation
+from grc.oversight.emails import security_leads
 from grc.timefmt import span, time_left
 
 KIND = "audit.log_review"
@@ -88,8 +91,6 @@ class LogReviewProvider:
     """Registered for ``audit.log_review``: every active security lead is reminded."""
 
     def recipients(self, obligation) -> Iterable:
-        from grc.audit.emails import security_leads
-
         return list(security_leads())
 
     def resync(self, *, now: datetime) -> int:
@@ -129,8 +130,6 @@ def check_log_review(now: datetime) -> CheckResult:
 
 def check_chain(now: datetime) -> CheckResult:
     """DPP 2.6: logs protected against tampering — the hash chain verified recently and intact."""
-    from grc.audit.chain import last_verification
-
     url = reverse("audit:index")
     event = last_verification()
     if event is None:
@@ -157,3 +156,9 @@ def check_audit_trail(now: datetime) -> CheckResult:
     results = [check_log_review(now), check_chain(now)]
     worst = max(results, key=lambda result: SEVERITY.get(result.status, 1))
     return CheckResult(worst.status, "; ".join(result.reason for result in results), worst.url)
+
+
+def register() -> None:
+    """Called from ``OversightConfig.ready()``: the obligation's provider and the live 2.6 check."""
+    register_provider(KIND, LogReviewProvider())
+    register_check("2.6", "Audit trail reviewed and intact", portal_check(check_audit_trail))  # the portal's own log

@@ -1,6 +1,7 @@
 """Live DPP checks of the portal's own accounts, shown on the catalogue and dashboard.
 
-Registered in ``AccountsConfig.ready()``. Reasons are counts and settings in words, never names.
+Registered in ``OversightConfig.ready()`` (``register``). Reasons are counts and settings in
+words, never names. The facts they judge are the accounts app's (``grc.accounts.posture``).
 """
 
 from __future__ import annotations
@@ -11,29 +12,19 @@ from django.conf import settings
 from django.urls import reverse
 
 from grc.accounts.lockout import cool_off
-from grc.accounts.models import User
+from grc.accounts.posture import active_accounts, lockout_enforced
 from grc.accounts.usernames import is_generic_username
-from grc.compliance.registry import CheckResult
+from grc.compliance.registry import CheckResult, portal_check, register_check
 from grc.words import plural
-
-MIN_LENGTH_VALIDATOR = "django.contrib.auth.password_validation.MinimumLengthValidator"
 
 
 def _users_url() -> str:
     return reverse("accounts:users")
 
 
-def active_accounts(now: datetime):
-    """Accounts that can sign in now: active and inside their access window."""
-    users = User.objects.filter(is_active=True).exclude(access_expires_at__lte=now)
-    return users.exclude(access_starts_at__gt=now)
-
-
 def lockout_check(now: datetime) -> CheckResult:
     """DPP 1.2 account lockout: django-axes enabled, counting failures per username."""
-    parameters = settings.AXES_LOCKOUT_PARAMETERS or []
-    by_username = "username" in parameters
-    if not getattr(settings, "AXES_ENABLED", True) or "axes.middleware.AxesMiddleware" not in settings.MIDDLEWARE or not by_username:
+    if not lockout_enforced():
         return CheckResult(
             "not_met", "account lockout is switched off or does not count failures per username", reverse("accounts:lockouts")
         )
@@ -66,6 +57,4 @@ def unique_accounts_check(now: datetime) -> CheckResult:
 def register() -> None:
     """Generic names are the portal's own rule; its lockout, MFA and password settings are its row of
     the control register (grc/controls/portal.py), judged with the company's other systems."""
-    from grc.compliance.registry import portal_check, register_check
-
     register_check("1.2", "No generic or shared portal accounts", portal_check(unique_accounts_check))

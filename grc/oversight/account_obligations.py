@@ -3,6 +3,10 @@
 Each time a password is set, the previous ``accounts.password_expiry`` obligation of that user
 is completed and a new one opens, anchored at ``password_changed_at`` and owned by the user, so
 the reminder sweep warns them before the maximum age sends them to the change page.
+
+The accounts app sits below the obligation engine, so it never calls these: it sends
+``grc.accounts.signals.password_set``, ``account_deactivated`` and ``account_reactivated``, and
+``grc.oversight.signals`` answers them with the functions below.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from grc.accounts.models import User
+from grc.compliance.registry import register_provider
 from grc.compliance.services import obligation_complete, obligation_open, obligation_waive
 
 KIND = "accounts.password_expiry"
@@ -49,3 +54,8 @@ class PasswordExpiryProvider:
             password_expiry_resume(user=user)
             count += 1
         return count
+
+
+def register() -> None:
+    """Called from ``OversightConfig.ready()``."""
+    register_provider(KIND, PasswordExpiryProvider())

@@ -19,7 +19,7 @@ from grc.audit.canaries import canary_mark, canary_unmark
 from grc.audit.forms import AlarmFilter, AlarmStatusForm, CanaryMarkForm
 from grc.audit.models import Alarm, Canary
 from grc.audit.selectors import evidence_events
-from grc.audit.views import tabs_context
+from grc.oversight.views import tabs_context
 from grc.tables import table_page
 
 

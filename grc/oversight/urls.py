@@ -1,8 +1,8 @@
 from django.urls import path
 
-from grc.audit import alarm_views, review_views, views
+from grc.oversight import alarm_views, review_views, views
 
-app_name = "audit"
+app_name = "audit"  # the audit trail's pages: every reverse("audit:…") and template keeps its name
 urlpatterns = [
     path("", views.index, name="index"),
     path("export.csv", views.export, name="export"),
