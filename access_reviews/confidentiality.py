@@ -6,7 +6,7 @@ Such a person needs an agreement in force today (signed, and not past its ``vali
 without one they are flagged on their page, in access reviews and in the DPP 2.2 status.
 
 Selectors here run a fixed number of queries; ``register`` adds the live check to clause 2.2
-(called from the policy library's ``ready()``, the app of clause 2.2).
+(called from this app's ``ready()``, ``access_reviews.apps``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Demo confidentiality agreements (DPP 2.2), run from the assets seed hook once both registers
-exist: the two demo systems holding PII are linked to their inventory assets, and everyone with
+"""Demo confidentiality agreements (DPP 2.2), run by ``grc.seeding`` after the assets seed, once both
+registers exist: the two demo systems holding PII are linked to their inventory assets, and everyone with
 PII access gets an agreement except one engineer, who is flagged."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from access_reviews.confidentiality import people_with_pii_access
 from access_reviews.services.confidentiality import agreement_record
 from access_reviews.services.registry import system_update
 
@@ -23,7 +24,6 @@ def seed(ctx) -> None:
     for system_name, tag in LINKS.items():
         if system_name in systems and tag in assets:
             system_update(system=systems[system_name], data={"asset": assets[tag]}, by=lead, now=ctx.now)
-    from access_reviews.confidentiality import people_with_pii_access
 
     signed = 0
     for key, person in people.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils import timezone
 
 from access_reviews.flags import FLAG_FIELDS, Flag
 from access_reviews.models import Account, Decision, DeprovisionTask, Person, PersonKind, PersonStatus, ReviewRow, System
@@ -84,8 +85,6 @@ class TaskFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_state(self, queryset, name, value):
-        from django.utils import timezone
-
         if value == "open":
             return queryset.filter(closed_at__isnull=True)
         if value == "overdue":

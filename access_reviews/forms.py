@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from access_reviews.imports.accounts import FIELDS
@@ -39,10 +42,12 @@ class PersonForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = active_people().exclude(pk=self.instance.pk) if self.instance.pk else active_people()
+        cast(forms.ModelChoiceField, self.fields["manager"]).queryset = (
+            active_people().exclude(pk=self.instance.pk) if self.instance.pk else active_people()
+        )
         self.fields["email"].widget = forms.EmailInput(attrs={"class": "form-control"})
         self.fields["email"].validators.append(forms.EmailField().validators[0])
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = User.objects.filter(is_active=True).order_by("username")
         self.fields["user"].help_text = "The portal user who is this person, if any."
 
     def clean_person_id(self) -> str:
@@ -65,11 +70,13 @@ class SystemForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = reviewers().order_by("username")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = reviewers().order_by("username")
         self.fields["owner"].required = True
         self.fields["owner"].help_text = "Reviews its service accounts and confirms deprovisioning."
-        self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("tag")
-        self.fields["asset"].label_from_instance = lambda asset: f"{asset.tag} {asset.name}"
+        asset_field = cast(forms.ModelChoiceField, self.fields["asset"])
+        asset_field.queryset = cast("QuerySet[Any]", asset_field.queryset).order_by("tag")  # the model field's queryset
+        # the per-form label hook Django's docs show; mypy refuses assigning to a method
+        asset_field.label_from_instance = lambda obj: f"{obj.tag} {obj.name}"  # type: ignore[method-assign]
 
 
 class AccountForm(StyledModelForm):
@@ -163,9 +170,14 @@ class TaskConfirmForm(StyledForm):
     def __init__(self, *args, reason: str, **kwargs):
         super().__init__(*args, **kwargs)
         if reason != "change":
-            self.fields["outcome"].choices = self.fields["outcome"].choices[:2]
+            outcome = cast(forms.ChoiceField, self.fields["outcome"])
+            outcome.choices = cast("list[tuple[str, str]]", outcome.choices)[:2]  # static choices: kept as a list
         else:
-            self.fields["outcome"].choices = [("privilege_changed", "Privilege changed"), ("disabled", "Disabled"), ("removed", "Removed")]
+            cast(forms.ChoiceField, self.fields["outcome"]).choices = [
+                ("privilege_changed", "Privilege changed"),
+                ("disabled", "Disabled"),
+                ("removed", "Removed"),
+            ]
         self.fields["when"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
@@ -179,7 +191,7 @@ class AccessRequestForm(StyledForm):
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requester"].queryset = active_people() if people is None else people
+        cast(forms.ModelChoiceField, self.fields["requester"]).queryset = active_people() if people is None else people
 
 
 class RequestDecisionForm(StyledForm):
@@ -193,10 +205,11 @@ class GrantForm(StyledForm):
 
     def __init__(self, *args, access_request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = Account.objects.filter(
             system=access_request.system, person=access_request.requester, removed_at__isnull=True
         )
-        self.fields["account"].label_from_instance = lambda a: a.name
+        # the per-form label hook Django's docs show; mypy refuses assigning to a method
+        cast(forms.ModelChoiceField, self.fields["account"]).label_from_instance = lambda obj: obj.name  # type: ignore[method-assign]
 
 
 class TrainingRecordForm(StyledForm):
@@ -216,7 +229,7 @@ class TrainingRecordForm(StyledForm):
         return upload
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data; the stubs say Optional
         if not self.errors and not data.get("evidence") and not (data.get("note") or "").strip():
             self.add_error("evidence", "Attach the certificate or describe the evidence in the note.")
         return data

@@ -6,12 +6,21 @@ ages, never names."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
+from django.db.models import Q
 from django.urls import reverse
 
+from access_reviews.models import Account, Campaign, CampaignStatus, DeprovisionTask, Person
 from access_reviews.scope import in_scope_systems
+from access_reviews.services.campaigns import quarterly_obligation_ensure
+from access_reviews.services.deprovision import _open_obligation
+from access_reviews.services.training import training_sync_person
+from grc.accounts.models import Role, User
 from grc.compliance.cadences import effective_cadence
+from grc.compliance.models import Obligation
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
+from grc.compliance.services import open_obligation
 from grc.words import plural
 
 DEPROVISION = "access_reviews.deprovision"
@@ -21,8 +30,6 @@ TRAINING_ANNUAL = "access_reviews.training_annual"
 
 
 def _leads():
-    from grc.accounts.models import Role, User
-
     return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True))
 
 
@@ -30,8 +37,6 @@ class DeprovisionProvider:
     """Reminders go to the system owner (the task's owner) and every active security lead."""
 
     def recipients(self, obligation):
-        from access_reviews.models import DeprovisionTask
-
         task = DeprovisionTask.objects.select_related("account__system__owner").filter(pk=obligation.subject_id).first()
         users = _leads()
         if task is not None:
@@ -39,8 +44,6 @@ class DeprovisionProvider:
         return list({u.pk: u for u in users}.values())
 
     def resync(self, *, now: datetime) -> int:
-        from access_reviews.models import DeprovisionTask
-        from access_reviews.services.deprovision import _open_obligation
 
         count = 0
         for task in DeprovisionTask.objects.filter(closed_at__isnull=True).select_related("account__system"):
@@ -54,8 +57,6 @@ class QuarterlyReviewProvider:
         return _leads()
 
     def resync(self, *, now: datetime) -> int:
-        from access_reviews.services.campaigns import quarterly_obligation_ensure
-
         return int(quarterly_obligation_ensure(now=now) is not None)
 
 
@@ -63,16 +64,13 @@ class TrainingProvider:
     """The person (owner) is reminded; their manager's portal user is told as well."""
 
     def recipients(self, obligation):
-        from access_reviews.models import Person
-
         person = Person.objects.select_related("manager__user").filter(pk=obligation.subject_id).first()
-        if person is not None and person.manager_id and person.manager.user_id:
-            return [person.manager.user]
+        manager = person.manager if person is not None and person.manager_id else None
+        if manager is not None and manager.user_id:
+            return [manager.user]
         return []
 
     def resync(self, *, now: datetime) -> int:
-        from access_reviews.models import Person
-        from access_reviews.services.training import training_sync_person
 
         count = 0
         for person in Person.objects.select_related("manager__user", "user"):
@@ -83,8 +81,6 @@ class TrainingProvider:
 
 def check_training(now: datetime) -> CheckResult:
     """1.1: everyone with system access has current training."""
-    from access_reviews.models import Person
-    from grc.compliance.models import Obligation
 
     url = reverse("access_reviews:training_overview")
     people = Person.objects.filter(status="active", accounts__enabled=True, accounts__removed_at__isnull=True).distinct()
@@ -105,8 +101,6 @@ def check_training(now: datetime) -> CheckResult:
 
 def check_last_review(now: datetime) -> CheckResult:
     """1.2: the list of people and services with access is reviewed at least quarterly."""
-    from access_reviews.models import Campaign, CampaignStatus
-    from grc.compliance.services import open_obligation
 
     url = reverse("access_reviews:campaign_list")
     cadence = effective_cadence(QUARTERLY)
@@ -117,11 +111,12 @@ def check_last_review(now: datetime) -> CheckResult:
     if last is None:
         status = "not_met" if obligation is None or obligation.due_at <= now else "at_risk"
         return CheckResult(status, f"no access review completed yet; due every {cadence.period}{suffix}", url)
-    days = (now - last.completed_at).days
+    completed_at = cast(datetime, last.completed_at)  # a complete campaign has its completion time
+    days = (now - completed_at).days
     reason = f"last access review completed {days} days ago; due every {cadence.period}{suffix}"
     # the open obligation is the clock (re-dated when the period changes); without one, the period
     # in force from the last completed review
-    due = obligation.due_at if obligation is not None else cadence.due_after(last.completed_at)
+    due = obligation.due_at if obligation is not None else cadence.due_after(completed_at)
     if due <= now:
         return CheckResult("not_met", reason, url)
     if now >= due - cadence.warning:
@@ -131,17 +126,14 @@ def check_last_review(now: datetime) -> CheckResult:
 
 def check_deprovisioning(now: datetime) -> CheckResult:
     """1.2: access of terminated people (and revoked access) removed within 24 hours (or the tighter period in force)."""
-    from django.db.models import Q
-
-    from access_reviews.models import DeprovisionTask
 
     url = reverse("access_reviews:task_list")
-    period = effective_cadence(DEPROVISION).period
-    within = str(period)
+    cadence = effective_cadence(DEPROVISION)
+    within = str(cadence.period)
     open_tasks = DeprovisionTask.objects.filter(closed_at__isnull=True)
     # A task keeps the due time set when it opened; a tighter period in force since counts too
     # (the period is hours or days, never months: ``after(now) - now`` is its exact length).
-    overdue = open_tasks.filter(Q(due_at__lte=now) | Q(opened_at__lte=now - (period.after(now) - now))).count()
+    overdue = open_tasks.filter(Q(due_at__lte=now) | Q(opened_at__lte=now - (cadence.due_after(now) - now))).count()
     pending = open_tasks.count()
     if overdue:
         return CheckResult("not_met", f"{plural(overdue, 'deprovisioning task')} overdue ({within} after termination or revocation)", url)
@@ -152,9 +144,6 @@ def check_deprovisioning(now: datetime) -> CheckResult:
 
 def check_orphan_shared(now: datetime) -> CheckResult:
     """1.2: no generic, shared or orphaned accounts on systems with Information."""
-    from django.db.models import Q
-
-    from access_reviews.models import Account
 
     url = reverse("access_reviews:account_list") + "?flag=orphan"
     accounts = Account.objects.filter(enabled=True, removed_at__isnull=True, system__holds_amazon_information=True)
@@ -173,8 +162,6 @@ def check_orphan_shared(now: datetime) -> CheckResult:
 
 def check_privileged_requests(now: datetime) -> CheckResult:
     """1.3: privileged access only on an approved, need-to-know request."""
-    from access_reviews.models import Account
-
     url = reverse("access_reviews:account_list") + "?flag=privileged"
     privileged = Account.objects.filter(enabled=True, removed_at__isnull=True, privileged=True)
     total = privileged.count()

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 
 from access_reviews.flags import FLAG_FIELDS, Flag, flags_from_fields
 from access_reviews.models import Campaign, Decision, ReviewRow
+from grc.accounts.models import User
 
 
 def _task_state(task) -> str:
@@ -77,7 +78,6 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
         .order_by("reviewer_id")
     )
     signed = {s.reviewer_id: s for s in campaign.sign_offs.select_related("reviewer")}
-    from grc.accounts.models import User
 
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["reviewer_id"] for r in reviewers])}
     sign_offs = [

@@ -7,13 +7,15 @@ keyed by name/key as ``systems_by_name`` and ``people_by_key``."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from access_reviews.models import Decision
+from access_reviews.models import Account, Decision, Person
 from access_reviews.rules import quarter_of
 from access_reviews.services.campaigns import campaign_start, row_decide, rows_bulk_keep
-from access_reviews.services.registry import account_create, person_create, person_terminate, system_create
+from access_reviews.services.registry import account_create, account_update, person_create, person_terminate, system_create
 from access_reviews.services.requests import access_request_create, access_request_decide, access_request_grant
 from access_reviews.services.training import training_record_create
+from grc.accounts.models import User
 
 PEOPLE = [
     # key, person id, first, last, department, type, manager key, demo user key, years employed
@@ -66,7 +68,7 @@ ACCOUNTS = [
 def seed(ctx) -> None:
     now = ctx.now
     lead = ctx.users["lead"]
-    people = {}
+    people: dict[str, Person] = {}
     for key, pid, first, last, department, kind, manager_key, user_key, years in PEOPLE:
         people[key] = person_create(
             data={
@@ -106,7 +108,7 @@ def seed(ctx) -> None:
             "last_login_at": now - timedelta(days=len(account_name) % 9, hours=3),
         }
         if approved and person is not None:
-            approver = system.owner
+            approver = cast(User, system.owner)  # every seeded system has its owner
             if person.user_id == approver.pk:
                 approver = person.manager.user if person.manager and person.manager.user else ctx.users["manager2"]
             request = access_request_create(
@@ -121,11 +123,7 @@ def seed(ctx) -> None:
             )
             access_request_decide(access_request=request, approve=True, note="", by=approver, now=now - timedelta(days=199))
             access_request_grant(access_request=request, account_name=account_name, by=lead, now=now - timedelta(days=199))
-            from access_reviews.models import Account
-
             account = Account.objects.get(system=system, access_request=request)
-            from access_reviews.services.registry import account_update
-
             account_update(account=account, data={k: v for k, v in data.items() if k != "name"}, by=lead, now=now)
         else:
             account_create(data=data, by=lead, now=now)

@@ -5,26 +5,23 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from access_reviews.imports.jobs import imports_sweep, job_apply, job_check
+from access_reviews.services.campaigns import campaign_start_if_due
+
 
 @shared_task(name="access_reviews.tasks.check_import")
 def check_import(job_id: int) -> str:
-    from access_reviews.imports.jobs import job_check
-
     return job_check(job_id=job_id, now=timezone.now()).status
 
 
 @shared_task(name="access_reviews.tasks.apply_import")
 def apply_import(job_id: int) -> str:
-    from access_reviews.imports.jobs import job_apply
-
     return job_apply(job_id=job_id, now=timezone.now()).status
 
 
 @shared_task(name="access_reviews.tasks.start_due_campaign")
 def start_due_campaign() -> int | None:
     """Beat: start this quarter's review when the quarterly obligation comes due; returns the campaign id."""
-    from access_reviews.services.campaigns import campaign_start_if_due
-
     campaign = campaign_start_if_due(now=timezone.now())
     return campaign.pk if campaign else None
 
@@ -33,6 +30,4 @@ def start_due_campaign() -> int | None:
 def sweep_import_leases() -> dict[str, int]:
     """Beat, every minute: queue again the imports whose worker stopped before its lease ran out,
     or fail them with the reason once their attempts are used up."""
-    from access_reviews.imports.jobs import imports_sweep
-
     return imports_sweep(timezone.now())

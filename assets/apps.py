@@ -7,6 +7,8 @@ class AssetsConfig(AppConfig):
     verbose_name = "Assets"
 
     def ready(self) -> None:
-        from assets.obligations import register
+        # Django app loading: these modules import the app's models, which exist only once the registry is ready
+        from assets import dsar_obligations, obligations
 
-        register()  # providers for the inventory, vulnerability and deletion clocks; live checks of 1.1-2.7
+        dsar_obligations.register()  # DPP 2.2: data-subject requests answered in time
+        obligations.register()  # providers for the inventory, vulnerability and deletion clocks; live checks of 1.1-2.7

@@ -2,18 +2,22 @@
 
 The ``policies.dsar_response`` provider (reminders to the handler and every security lead; resync
 re-dates each open request from its record) and the live check "data-subject requests answered
-in time". Registered from the policy library's ``ready()`` (``grc.policies.obligations``), the
-app of clause 2.2. Reasons carry counts and ages, never names.
+in time". Registered from this app's ``ready()`` (``assets.apps``), beside the policy library's
+documents of clause 2.2. Reasons carry counts and ages, never names.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db.models import F
 from django.urls import reverse
 
 from assets.dsar_rules import DUE_SOON, KIND, retention_days
+from assets.models import DataSubjectRequest
+from assets.services.dsar import dsar_obligation_open
+from grc.accounts.models import Role, User
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.timefmt import time_left
 from grc.words import plural
@@ -25,13 +29,9 @@ RECENT_LATE = timedelta(days=90)
 
 class DsarProvider:
     def recipients(self, obligation):
-        from grc.accounts.models import Role, User
-
         return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True))
 
     def resync(self, *, now: datetime) -> int:
-        from assets.models import DataSubjectRequest
-        from assets.services.dsar import dsar_obligation_open
 
         count = 0
         for dsar in DataSubjectRequest.objects.filter(response_sent_at__isnull=True).select_related("handler"):
@@ -42,8 +42,6 @@ class DsarProvider:
 
 def check_data_subject_requests(now: datetime) -> CheckResult:
     """2.2: requests of customers are answered by their deadline and their details not kept too long."""
-    from assets.models import DataSubjectRequest
-
     url = reverse("dsar:register")
     requests = DataSubjectRequest.objects.all()
     open_ = requests.filter(response_sent_at__isnull=True)
@@ -65,7 +63,8 @@ def check_data_subject_requests(now: datetime) -> CheckResult:
         answered_words = f"{answered_count} answered, " + (f"{late} late" if late else "all in time")
     parts = [f"{plural(received, 'request')} in the last 12 months: {answered_words}"]
     if open_count:
-        next_due = open_.order_by("due_at").values_list("due_at", flat=True).first()
+        # open_count > 0 and due_at is NOT NULL: there is a first row
+        next_due = cast(datetime, open_.order_by("due_at").values_list("due_at", flat=True).first())
         parts.append(f"{open_count} open, the next {time_left(next_due, now)}")
     if overdue:
         return CheckResult("not_met", f"{plural(overdue, 'data-subject request')} past the response deadline; " + "; ".join(parts), url)

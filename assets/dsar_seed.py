@@ -1,13 +1,11 @@
 """Demo data-subject requests (DPP 2.2), called at the end of the assets seed (``assets/seed.py``)
 once the inventory's data stores exist: one answered in time, one answered long ago whose
-requester details were purged, one open, one open with its deadline extended. Then the
-confidentiality agreements of the registry (``access_reviews.confidentiality_seed``)."""
+requester details were purged, one open, one open with its deadline extended. The
+confidentiality agreements of the registry follow the assets seed (``grc.seeding``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-from django.apps import apps
 
 from assets.services.dsar import dsar_create, dsar_extend, dsar_purge_expired, dsar_respond
 
@@ -62,7 +60,3 @@ def seed(ctx) -> None:
     purged = dsar_purge_expired(now=ctx.now)
     ctx.made["data_subject_requests"] = made
     ctx.say(f"Data-subject requests: {len(made)} ({purged} with the requester's details purged after retention, 2 open, 1 extended).")
-    if apps.is_installed("access_reviews"):
-        from access_reviews.confidentiality_seed import seed as seed_confidentiality
-
-        seed_confidentiality(ctx)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from assets.models.inventory import (
+from django.conf import settings
+
+from assets.choices import (
     AMAZON_CREDENTIALS,
     END_USER_DEVICES,
     AssetKind,
@@ -39,8 +41,6 @@ class Limits:
 
 
 def limits_from_settings() -> Limits:
-    from django.conf import settings
-
     return Limits(
         rotation_days=int(getattr(settings, "ASSETS_CREDENTIAL_ROTATION_DAYS", 365)),
         baseline_days=int(getattr(settings, "ASSETS_BASELINE_MAX_AGE_DAYS", 365)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -142,9 +142,9 @@ def _row_values(row: CsvRow, kind: str, owners: dict[str, User]) -> tuple[dict[s
                 values["owner"] = user
             elif column in STORE_FIELDS:
                 if kind == AssetKind.DATA_STORE:
-                    store_values[column] = _read_cell(DataStore._meta.get_field(column), raw, column)
+                    store_values[column] = _read_cell(cast(models.Field, DataStore._meta.get_field(column)), raw, column)
             elif column in mine:
-                values[column] = _read_cell(Asset._meta.get_field(column), raw, column)
+                values[column] = _read_cell(cast(models.Field, Asset._meta.get_field(column)), raw, column)
         except CellError as error:
             errors.append(str(error))
     for required in ("tag", "name"):
@@ -306,7 +306,9 @@ def _write(plan: Plan, *, by, now: datetime) -> None:
             store.asset = asset
     DataStore.objects.bulk_create([store for store in new_stores if store is not None], batch_size=500)
 
-    changing = {asset.pk: asset for asset in Asset.objects.filter(pk__in=[row.pk for row in plan.changes]).select_related("data_store")}
+    changing: dict[int | None, Asset] = {
+        asset.pk: asset for asset in Asset.objects.filter(pk__in=[row.pk for row in plan.changes]).select_related("data_store")
+    }
     asset_fields, store_fields, stores_to_create, stores_to_update = {"updated_at", "flag_count", "flags_recheck_at"}, set(), [], []
     for row in plan.changes:
         asset = changing[row.pk]

@@ -6,7 +6,7 @@ has a column for it, and the detail page prints it.
 
 from __future__ import annotations
 
-from assets.models.inventory import AssetKind
+from assets.choices import AssetKind
 
 COMMON_FIELDS = (
     "tag",

@@ -6,12 +6,35 @@ says ``not_tracked`` so an empty inventory never looks compliant or broken."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import F, Max, Q
 from django.urls import reverse
 
 from assets.flags import PII_RETENTION_LIMIT_DAYS, encryption_shortfall, limits_from_settings
+from assets.models import (
+    AMAZON_CREDENTIALS,
+    END_USER_DEVICES,
+    Asset,
+    AssetKind,
+    AttestationScope,
+    Attribution,
+    DataStore,
+    DeletionRequest,
+    Finding,
+    FindingStatus,
+    InventoryAttestation,
+    Ownership,
+    PenetrationTest,
+    ReleaseScan,
+    ScanResult,
+    TlsVersion,
+    VulnerabilityScan,
+)
+from assets.rules import finding_due_at, finding_due_days
 from assets.scope import in_scope_data_stores
+from assets.services.deletion import deletion_sync
+from assets.services.inventory import retention_obligation_sync
 from assets.services.programme import (
     ATTESTATION,
     DELETION_30D,
@@ -21,15 +44,19 @@ from assets.services.programme import (
     RELEASE_SCAN,
     RETENTION_CHECK,
     SCAN,
+    attestation_obligation_sync,
+    pentest_obligation_sync,
+    scan_obligation_sync,
 )
+from assets.services.vulns import _finding_obligation, release_obligation_sync
+from grc.accounts.models import Role, User
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
+from grc.compliance.services import open_obligation
 from grc.words import plural
 
 
 def _leads():
-    from grc.accounts.models import Role, User
-
     return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True))
 
 
@@ -45,9 +72,6 @@ class LeadsProvider:
 
 class AttestationProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import Asset
-        from assets.services.attestation import attestation_obligation_sync
-        from grc.compliance.services import open_obligation
 
         if not Asset.objects.exists() and open_obligation(ATTESTATION, None) is None:
             return 0
@@ -57,9 +81,6 @@ class AttestationProvider(LeadsProvider):
 
 class ScanProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import Asset
-        from assets.services.vulns import scan_obligation_sync
-        from grc.compliance.services import open_obligation
 
         if not Asset.objects.exists() and open_obligation(SCAN, None) is None:
             return 0
@@ -69,9 +90,6 @@ class ScanProvider(LeadsProvider):
 
 class PentestProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import Asset
-        from assets.services.vulns import pentest_obligation_sync
-        from grc.compliance.services import open_obligation
 
         if not Asset.objects.exists() and open_obligation(PENTEST, None) is None:
             return 0
@@ -81,8 +99,6 @@ class PentestProvider(LeadsProvider):
 
 class ReleaseScanProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import ReleaseScan, ScanResult
-        from assets.services.vulns import release_obligation_sync
 
         count = 0
         for release in ReleaseScan.objects.filter(result=ScanResult.PENDING).select_related("owner"):
@@ -95,9 +111,6 @@ class FindingProvider(LeadsProvider):
     """Re-dates open findings when ``ASSETS_FINDING_DUE_DAYS`` changed."""
 
     def resync(self, *, now: datetime) -> int:
-        from assets.models import Finding, FindingStatus
-        from assets.rules import finding_due_at, finding_due_days
-        from assets.services.vulns import _finding_obligation
 
         days = finding_due_days()
         count = 0
@@ -113,8 +126,6 @@ class FindingProvider(LeadsProvider):
 
 class DeletionProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import DeletionRequest
-        from assets.services.deletion import deletion_sync
 
         count = 0
         for deletion in DeletionRequest.objects.filter(certificate__isnull=True):
@@ -125,8 +136,6 @@ class DeletionProvider(LeadsProvider):
 
 class RetentionProvider(LeadsProvider):
     def resync(self, *, now: datetime) -> int:
-        from assets.models import DataStore
-        from assets.services.inventory import retention_obligation_sync
 
         count = 0
         for store in DataStore.objects.select_related("asset__owner"):
@@ -137,21 +146,15 @@ class RetentionProvider(LeadsProvider):
 
 # --- live checks ---------------------------------------------------------------------------------
 def _active():
-    from assets.models import Asset
-
     return Asset.objects.filter(retired_at__isnull=True)
 
 
 def _list_url(**params) -> str:
-    from urllib.parse import urlencode
-
     return reverse("assets:index") + ("?" + urlencode(params) if params else "")
 
 
 def check_anti_malware(now: datetime) -> CheckResult:
     """1.1: anti-virus and anti-malware software on end-user devices."""
-    from assets.models import END_USER_DEVICES, AssetKind
-
     devices = _active().filter(kind=AssetKind.HARDWARE, hardware_type__in=END_USER_DEVICES)
     url = _list_url(kind=AssetKind.HARDWARE)
     total = devices.count()
@@ -168,8 +171,6 @@ def check_anti_malware(now: datetime) -> CheckResult:
 
 def check_api_credentials(now: datetime) -> CheckResult:
     """1.4: API keys provided by Amazon are encrypted, reachable only by those who need them, rotated."""
-    from assets.models import AMAZON_CREDENTIALS, AssetKind
-
     url = _list_url(kind=AssetKind.CREDENTIAL)
     rows = list(
         _active()
@@ -198,8 +199,6 @@ def check_api_credentials(now: datetime) -> CheckResult:
 
 def check_endpoint_tls(now: datetime) -> CheckResult:
     """1.5: TLS 1.2+ on every endpoint; message-level encryption through untrusted proxies."""
-    from assets.models import AssetKind, TlsVersion
-
     endpoints = _active().filter(kind=AssetKind.ENDPOINT)
     url = _list_url(kind=AssetKind.ENDPOINT)
     total = endpoints.count()
@@ -224,8 +223,6 @@ def check_endpoint_tls(now: datetime) -> CheckResult:
 
 def check_attribution(now: datetime) -> CheckResult:
     """1.8: Information in a separate store, or tagged with its origin."""
-    from assets.models import AssetKind, Attribution, DataStore
-
     stores = DataStore.objects.filter(
         asset__retired_at__isnull=True, asset__kind=AssetKind.DATA_STORE, asset__holds_amazon_information=True
     )
@@ -247,8 +244,6 @@ def check_attribution(now: datetime) -> CheckResult:
 
 
 def _pii_stores():
-    from assets.models import AssetKind, DataStore
-
     return DataStore.objects.filter(asset__retired_at__isnull=True, asset__kind=AssetKind.DATA_STORE, asset__holds_pii=True)
 
 
@@ -287,9 +282,6 @@ def check_record_of_processing(now: datetime) -> CheckResult:
 
 def check_inventory(now: datetime) -> CheckResult:
     """2.3: inventory updated quarterly; no PII on personal devices or unencrypted removable media."""
-    from assets.models import AssetKind, Ownership
-    from assets.models.inventory import AttestationScope, InventoryAttestation
-    from grc.compliance.services import open_obligation
 
     assets = _active()
     url = reverse("assets:attestations")
@@ -350,8 +342,6 @@ def check_encryption_at_rest(now: datetime) -> CheckResult:
 def check_vulnerability_management(now: datetime) -> CheckResult:
     """2.7: scans every 180 days, a pen test every 365 days (or the tighter periods in force), code
     scans before each release, findings fixed on time, and backup/restore procedures for PII stores."""
-    from assets.models import Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
-
     url = reverse("assets:vulnerabilities")
     last_scan = VulnerabilityScan.objects.aggregate(at=Max("performed_at"))["at"]
     last_test = PenetrationTest.objects.aggregate(at=Max("performed_at"))["at"]
@@ -360,12 +350,13 @@ def check_vulnerability_management(now: datetime) -> CheckResult:
         return CheckResult("not_tracked", "no vulnerability scans, penetration tests or release scans are recorded yet", url)
     failing, warning, parts = [], [], []
     for label, moment, kind in (("vulnerability scan", last_scan, SCAN), ("penetration test", last_test, PENTEST)):
-        period = effective_cadence(kind).period
+        cadence = effective_cadence(kind)
+        period = cadence.period
         if moment is None:
             failing.append(f"no {label} recorded")
             continue
         parts.append(f"last {label} {(now - moment).days} days ago (every {period})")
-        if now > period.after(moment):
+        if now > cadence.due_after(moment):
             failing.append(f"{label} overdue")
     unscanned = releases.filter(result=ScanResult.PENDING, release_date__lte=now).count()
     late = releases.exclude(result=ScanResult.PENDING).filter(scanned_at__gt=F("release_date")).count()

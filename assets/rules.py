@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from django.conf import settings
+
 DEFAULT_FINDING_DUE_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}
 
 
 def finding_due_days() -> dict[str, int]:
-    from django.conf import settings
-
     configured = getattr(settings, "ASSETS_FINDING_DUE_DAYS", None) or {}
     return {**DEFAULT_FINDING_DUE_DAYS, **{str(k): int(v) for k, v in configured.items()}}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from assets.dsar_seed import seed as seed_dsar
 from assets.models import DataStore, Severity
 from assets.services.attestation import attestation_sign
 from assets.services.deletion import deletion_action_perform, deletion_request_create, retention_exception_add
@@ -536,9 +537,7 @@ def seed(ctx) -> None:
 
     ctx.made["assets"] = list(made.values())
     ctx.made["data_stores"] = list(stores.values())
-    from assets.dsar_seed import seed as seed_dsar  # DPP 2.2: data-subject requests and confidentiality agreements
-
-    seed_dsar(ctx)
+    seed_dsar(ctx)  # DPP 2.2: data-subject requests
     flagged = sum(1 for asset in made.values() if asset.flag_count)
     ctx.say(
         f"Asset inventory: {len(made)} assets ({flagged} flagged), 1 vulnerability scan (a high finding overdue), 1 pen test, "

@@ -3,8 +3,11 @@ these forms check shapes and say what is wrong next to the field."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.db.models import Model
 from django.utils import timezone
 
 from grc.accounts.models import Role, User
@@ -28,13 +31,13 @@ def register_fields(form, *, user=None) -> None:
 
     Staff pick among all systems and the assets they own; the security team among all assets.
     """
-    System = Incident._meta.get_field("systems").related_model
-    Asset = Incident._meta.get_field("assets").related_model
-    assets = Asset.objects.order_by("tag")
+    System = cast("type[Model]", Incident._meta.get_field("systems").related_model)
+    Asset = cast("type[Model]", Incident._meta.get_field("assets").related_model)
+    assets = Asset._default_manager.order_by("tag")  # Asset.objects (no custom manager)
     if user is not None and user.role == Role.STAFF:
         assets = assets.filter(owner=user)
     form.fields["systems"] = forms.ModelMultipleChoiceField(
-        queryset=System.objects.order_by("name"),
+        queryset=System._default_manager.order_by("name"),
         required=False,
         label="Systems involved",
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 5}),
@@ -115,14 +118,14 @@ class TriageForm(StyledForm):
         choices = list(types)
         if current_type and current_type not in choices:
             choices.append(current_type)  # a type from an earlier plan version stays valid on this incident
-        self.fields["incident_type"].choices = [("", "—")] + [(t, t) for t in choices]
-        self.fields["owner"].queryset = workforce()
+        cast(forms.ChoiceField, self.fields["incident_type"]).choices = [("", "—")] + [(t, t) for t in choices]
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = workforce()
 
     # the detection time is checked by the one rule (``incidents.clock.detection_change_refusal``)
     # in ``services.detection_correct``; its refusal is shown next to the field
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data; the stubs say Optional
         if data.get("amazon_involved") == AmazonInvolved.NO and not (data.get("amazon_not_involved_reason") or "").strip():
             self.add_error("amazon_not_involved_reason", "Record why Amazon Information is not involved: it replaces the notification.")
         return data
@@ -218,7 +221,7 @@ class RegulatoryForm(StyledForm):
         return not_in_future(self.cleaned_data.get("notified_at"), "notification time")
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data; the stubs say Optional
         if data.get("on_behalf_of_amazon") and not (data.get("amazon_written_request") or "").strip():
             self.add_error(
                 "amazon_written_request", "We may speak for Amazon only when Amazon asked in writing: give the reference of that request."
@@ -239,7 +242,7 @@ class EvidenceForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["collected_by"].queryset = workforce()
+        cast(forms.ModelChoiceField, self.fields["collected_by"]).queryset = workforce()
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         self.fields["upload"].help_text = f"Up to {limit} MB; its SHA-256 is taken on upload. " + self.fields["upload"].help_text
         if not self.is_bound:
@@ -255,7 +258,7 @@ class EvidenceForm(StyledForm):
         return upload
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data; the stubs say Optional
         if not data.get("upload") and not (data.get("description") or "").strip() and "upload" not in self.errors:
             self.add_error("description", "Describe the physical item (what it is, where it is kept), or upload a file.")
         return data

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -179,8 +180,6 @@ def notification_record(
 
 
 def mailto_link(notification: AmazonNotification) -> str:
-    from urllib.parse import quote
-
     return f"mailto:{AMAZON_SECURITY_EMAIL}?subject={quote(notification.subject)}&body={quote(notification.body or '')}"
 
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import F, Q
 from django.urls import reverse
 
+from grc.accounts.models import Role, User
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
+from grc.timefmt import time_left
 from grc.words import plural
 from incidents.clock import KIND
+from incidents.models import AmazonInvolved, Incident
+from incidents.services import notification_obligation_sync
 
 LATE_LOOKBACK = timedelta(days=90)
 YEAR = timedelta(days=365)
@@ -21,8 +26,6 @@ YEAR = timedelta(days=365)
 class AmazonNotificationProvider:
     def recipients(self, obligation):
         """The incident owner and ALL active security leads, at every milestone (not only at breach)."""
-        from grc.accounts.models import Role, User
-        from incidents.models import Incident
 
         users = list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True).order_by("pk"))
         incident = Incident.objects.select_related("owner").filter(pk=obligation.subject_id).first()
@@ -32,8 +35,6 @@ class AmazonNotificationProvider:
 
     def resync(self, *, now: datetime) -> int:
         """Re-open or waive the clock of every incident whose notification is not recorded."""
-        from incidents.models import Incident
-        from incidents.services import notification_obligation_sync
 
         count = 0
         incidents = Incident.objects.exclude(amazon_notification__status="sent").select_related("owner", "amazon_notification")
@@ -45,9 +46,6 @@ class AmazonNotificationProvider:
 
 def check_amazon_notification(now: datetime) -> CheckResult:
     """1.6: Amazon notified (3p-security@amazon.com) within 24 hours of detecting a Security Incident."""
-    from django.db.models import F, Q
-
-    from incidents.models import AmazonInvolved, Incident
 
     url = reverse("incidents:index")
     incidents = Incident.objects.all()
@@ -71,8 +69,6 @@ def check_amazon_notification(now: datetime) -> CheckResult:
         return CheckResult("at_risk", f"{plural(late, 'notification')} to Amazon sent late in the last 90 days; {summary}", url)
     next_due = running.order_by("notification_due_at").values_list("notification_due_at", flat=True).first()
     if next_due is not None:
-        from grc.timefmt import time_left
-
         status = "at_risk" if next_due - now <= effective_cadence(KIND).warning else "met"  # the clock's own warning window
         return CheckResult(
             status,

@@ -3,7 +3,7 @@
 ``find_pii(text, names=..., allowed_emails=...)`` is pure and says what it found: email
 addresses (other than Amazon's security mailbox and our own security contact mailbox), phone
 numbers and names of people. ``known_person_names()`` is the one hook that says which names
-count: the people registry of access reviews (``access_reviews.selectors.person_names``) plus
+count: the people registry of access reviews (asked through ``grc.compliance.lookups``) plus
 the portal's own users.
 
 Dates, times, IP addresses and the incident reference are not phone numbers: they are masked
@@ -19,6 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from grc.accounts.models import User
+from grc.compliance.lookups import PERSON_NAMES, lookup
 
 AMAZON_SECURITY_EMAIL = "3p-security@amazon.com"
 MIN_NAME_LENGTH = 2
@@ -52,17 +55,13 @@ def allowed_emails() -> set[str]:
 def known_person_names() -> set[str]:
     """Every first and last name of the people registry and of portal users.
 
-    The hook the people registry plugs into: ``access_reviews.selectors.person_names()``
-    decrypts the registry's names. Portal users are added because they are people too.
+    The hook the people registry plugs into: the engine's ``PERSON_NAMES`` lookup, which the
+    registry answers with its decrypted names (``access_reviews.selectors.person_names()``).
+    Portal users are added because they are people too.
     """
-    from grc.accounts.models import User
-
     names: set[str] = set()
-    try:
-        from access_reviews.selectors import person_names
-    except ImportError:  # the registry is not installed: portal users only
-        pass
-    else:
+    person_names = lookup(PERSON_NAMES)
+    if person_names is not None:  # None: the registry is not installed, portal users only
         names.update(person_names())
     for first, last in User.objects.values_list("first_name", "last_name"):
         names.update(part for part in (first, last) if part)
@@ -91,9 +90,9 @@ def find_pii(text: str, *, names: Iterable[str] = (), allowed: Iterable[str] = (
         digits = sum(ch.isdigit() for ch in match.group(0))
         if PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
             found.append((match.start(), PiiFinding("phone", text[match.start() : match.end()].strip())))
-    pattern = _names_pattern(names)
-    if pattern is not None:
-        for match in pattern.finditer(masked):
+    names_pattern = _names_pattern(names)
+    if names_pattern is not None:
+        for match in names_pattern.finditer(masked):
             found.append((match.start(), PiiFinding("name", match.group(0))))
     seen: set[tuple[str, str]] = set()
     result = []

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 
-from grc.policies.selectors import incident_types
+from grc.compliance.lookups import INCIDENT_TYPES, ask
 from incidents import custody, notify, services
 from incidents.models import AmazonInvolved, NotificationMethod, Severity, Status
 
@@ -23,7 +23,7 @@ def seed(ctx) -> None:
     lead = ctx.users["lead"]
     staff = ctx.users.get("staff") or lead
     owner = ctx.users.get("manager") or lead
-    types = incident_types().types
+    types = ask(INCIDENT_TYPES).types  # the IR plan's (grc.policies answers)
     systems = list(ctx.made.get("systems") or [])[:2]  # from access_reviews' seeder
     assets = list(ctx.made.get("assets") or [])
     laptops = [a for a in assets if getattr(a, "hardware_type", "") == "laptop"]

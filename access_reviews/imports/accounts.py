@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from access_reviews.flags import AccountFacts, account_flags, flag_values, is_privileged_role
+from access_reviews.flags import FLAG_FIELDS, AccountFacts, account_flags, flag_values, is_privileged_role
 from access_reviews.imports.values import CellError, mask_email, read_bool, read_datetime, read_mfa, read_text
 from access_reviews.models import AccessRequest, Account, Person, PersonStatus, RequestStatus, System
 from grc.crypto import blind_index
@@ -262,7 +262,7 @@ def _flags_for(name: str, merged: dict[str, Any], lookups: _Lookups) -> dict[str
     facts = AccountFacts(
         name=name,
         has_person=person_pk is not None,
-        person_terminated=lookups.person_status.get(person_pk) == PersonStatus.TERMINATED,
+        person_terminated=person_pk is not None and lookups.person_status.get(person_pk) == PersonStatus.TERMINATED,
         is_service_account=merged.get("is_service_account", False),
         is_shared=merged.get("is_shared", False),
         privileged=merged.get("privileged", False),
@@ -345,13 +345,13 @@ def preview_sample(plan: AccountPlan, lookups: _Lookups) -> dict[str, list[dict[
     """The first rows of each kind, for the preview page (holds names: stored encrypted). Each
     change lists its fields with the stored and the new value, so a dry run shows what it would
     erase; ``downgrades`` names the accounts that would lose privileged or MFA on."""
-    from access_reviews.flags import FLAG_FIELDS
 
     def flags_of(values: dict[str, Any]) -> list[str]:
         return [flag.label for flag, name in FLAG_FIELDS.items() if values.get(name)]
 
     def person_of(values: dict[str, Any]) -> str:
-        return lookups.person_ids.get(values.get("person_id"), "")
+        person_pk = values.get("person_id")
+        return "" if person_pk is None else lookups.person_ids.get(person_pk, "")
 
     changes = plan.changes[:PREVIEW_SAMPLE]
     linked = {pk for row, existing, _f in changes for pk in (existing["person_id"], row.values.get("person_id")) if pk is not None}
@@ -361,7 +361,7 @@ def preview_sample(plan: AccountPlan, lookups: _Lookups) -> dict[str, list[dict[
     }
 
     def values_of(row: AccountRow, existing: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
-        shown = []
+        shown: list[dict[str, Any]] = []
         for key in fields:
             if key == "reappeared":
                 shown.append({"field": key, "old": "removed", "new": "present"})
@@ -471,7 +471,7 @@ def apply_accounts(*, system: System, plan: AccountPlan, mapping: dict[str, str]
         Account.objects.filter(pk__in=chunk).update(enabled=False, removed_at=now, updated_at=now)
 
     seen: dict[int, tuple[bool, str | None]] = {}
-    for row, existing, *_rest in [*plan.changes, *plan.unchanged]:
+    for row, existing in [*((row, existing) for row, existing, _changed in plan.changes), *plan.unchanged]:
         # a privilege the row did not state is not evidence that it changed (or did not)
         seen[existing["pk"]] = (
             row.values.get("enabled", existing["enabled"]),

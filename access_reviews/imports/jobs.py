@@ -19,6 +19,7 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,16 +27,19 @@ from django.db import transaction
 
 from access_reviews.imports import accounts as account_import
 from access_reviews.imports import people as people_import
-from access_reviews.models import ImportJob, ImportKind, ImportStatus, System
+from access_reviews.models import Account, ImportJob, ImportKind, ImportStatus, Person, PersonStatus, System, TaskReason
+from access_reviews.services.deprovision import task_open, verify_after_import
+from access_reviews.services.training import training_sync_person
 from grc.audit.services import record_event
 from grc.csvio import CsvFileError, decode, read_csv
 from grc.jobs import LeasePolicy, attempts_exhausted, expired_q, lease_claim, lease_expired, lease_release, leases_expired
+from grc.queue import enqueue
 
 logger = logging.getLogger("access_reviews.imports")
 MAX_ERRORS_KEPT = 1000
 # the Celery task that runs each step; the sweep queues it again for a job whose worker died
-TASK_OF = {ImportStatus.CHECKING: "check_import", ImportStatus.APPLYING: "apply_import"}
-STEP_WORDS = {ImportStatus.CHECKING: "the check", ImportStatus.APPLYING: "the import"}
+TASK_OF: dict[str, str] = {ImportStatus.CHECKING: "check_import", ImportStatus.APPLYING: "apply_import"}
+STEP_WORDS: dict[str, str] = {ImportStatus.CHECKING: "the check", ImportStatus.APPLYING: "the import"}
 # no job is ever in this status: an import waits for its worker in the step's own status, without a lease
 NO_WAITING_STATUS = ""
 # entering a step (checking, applying) starts its count of attempts afresh
@@ -43,10 +47,8 @@ FRESH_LEASE = {"attempts": 0, "lease_expires_at": None, "heartbeat_at": None}
 
 
 def _queue(task_name: str, job_id: int) -> None:
-    from access_reviews import tasks
-    from grc.queue import enqueue
-
-    enqueue(getattr(tasks, task_name), job_id)  # published after commit (grc.queue)
+    # by name: the Celery tasks (access_reviews.tasks) call this module, not the other way round
+    enqueue(f"access_reviews.tasks.{task_name}", job_id)  # published after commit (grc.queue)
 
 
 @transaction.atomic
@@ -72,7 +74,8 @@ def job_upload(*, kind: str, system: System | None, filename: str, data: bytes, 
         job.status = ImportStatus.CHECKING
         _queue("check_import", job.pk)
     else:
-        saved = System.objects.values_list("column_mapping", flat=True).get(pk=system.pk) or {}  # as saved, not as loaded
+        account_system = cast(System, system)  # an accounts import names its system (the upload view)
+        saved = System.objects.values_list("column_mapping", flat=True).get(pk=account_system.pk) or {}  # as saved, not as loaded
         if saved and not account_import.mapping_problems(saved, header):
             job.mapping, job.status = saved, ImportStatus.CHECKING
             _queue("check_import", job.pk)
@@ -96,18 +99,23 @@ def job_set_mapping(*, job: ImportJob, mapping: dict[str, str], by, now: datetim
     for field, value in FRESH_LEASE.items():
         setattr(job, field, value)
     job.save(update_fields=["mapping", "status", *FRESH_LEASE])
-    System.objects.filter(pk=job.system_id).update(column_mapping=mapping)
+    System.objects.filter(pk=cast(int, job.system_id)).update(column_mapping=mapping)  # only accounts imports have a mapping
     record_event("access_reviews.system.mapping_saved", request=request, actor=by, obj=job.system, changed_fields=list(mapping))
     _queue("check_import", job.pk)
     return job
 
 
+def _accounts_system(job: ImportJob) -> System:
+    """The system of an accounts import (only a people import has none: the upload view)."""
+    return cast(System, job.system)
+
+
 def _plan(job: ImportJob, now: datetime):
     _header, rows = read_csv(job.content.encode("utf-8"))
     if job.kind == ImportKind.PEOPLE:
-        plan = people_import.plan_people(rows, now=now)
-        return plan, None, people_import.preview_sample(plan)
-    plan, lookups = account_import.plan_accounts(job.system, job.mapping, rows)
+        people_plan = people_import.plan_people(rows, now=now)
+        return people_plan, None, people_import.preview_sample(people_plan)
+    plan, lookups = account_import.plan_accounts(_accounts_system(job), job.mapping, rows)
     return plan, lookups, account_import.preview_sample(plan, lookups)
 
 
@@ -129,7 +137,7 @@ def job_claim(job_id: int, step: str, now: datetime) -> int | None:
     """Take the job for this worker: the attempt number it runs as (its fencing token), or None —
     it is in another step, a live worker holds it, or its attempts are used up (then it is failed
     here with the reason)."""
-    claimed = lease_claim(ImportJob.objects, job_id, policy=import_lease_policy(step), now=now)
+    claimed = lease_claim(ImportJob.objects.all(), job_id, policy=import_lease_policy(step), now=now)
     if claimed is None:
         job_give_up_if_exhausted(job_id, step, now, by="task:" + TASK_OF[step])
     return claimed
@@ -189,7 +197,7 @@ def imports_sweep(now: datetime) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0}
     for step, task_name in TASK_OF.items():
         policy = import_lease_policy(step)
-        stale = leases_expired(ImportJob.objects, policy=policy, now=now).filter(lease_expires_at__isnull=False)
+        stale = leases_expired(ImportJob.objects.all(), policy=policy, now=now).filter(lease_expires_at__isnull=False)
         for job_id, attempts in list(stale.order_by("pk").values_list("pk", "attempts")):
             if job_give_up_if_exhausted(job_id, step, now, by="task:sweep_import_leases"):
                 counts["failed"] += 1
@@ -199,7 +207,7 @@ def imports_sweep(now: datetime) -> dict[str, int]:
                 if not ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).exists():
                     continue
                 # back to waiting: the step's own status without a lease (see import_lease_policy)
-                if not lease_release(ImportJob.objects, job_id, attempt=attempts, now=now, policy=replace(policy, waiting=step)):
+                if not lease_release(ImportJob.objects.all(), job_id, attempt=attempts, now=now, policy=replace(policy, waiting=step)):
                     continue
                 record_event(
                     "access_reviews.import.requeued",
@@ -362,7 +370,7 @@ def _apply(job: ImportJob, plan, now: datetime) -> dict[str, int]:
             "access_reviews.import.applied", actor=by, obj=job, message="kind=people", details={k: v for k, v in plan.summary().items()}
         )
         return {}
-    system = job.system
+    system = _accounts_system(job)
     result = accounts_plan_apply(system=system, plan=plan, mapping=job.mapping, by=by, now=now)
     record_event(
         "access_reviews.import.applied",
@@ -379,10 +387,6 @@ def accounts_plan_apply(*, system: System, plan, mapping: dict[str, str], by, no
     transaction): verify the deprovisioning tasks, open the late ones of terminated people, sync
     training obligations, date the system's last import. Shared by the CSV import and the API's
     full sync (``grc.api``)."""
-    from access_reviews.models import Account, Person, PersonStatus, TaskReason
-    from access_reviews.services.deprovision import task_open, verify_after_import
-    from access_reviews.services.training import training_sync_person
-
     written = account_import.apply_accounts(system=system, plan=plan, mapping=mapping, now=now)
     verification = verify_after_import(system_id=system.pk, seen=written["seen"], gone=written["gone"], by=by, now=now)
     # An enabled account of someone already terminated is access that should be gone: its clock started at termination.
@@ -397,7 +401,8 @@ def accounts_plan_apply(*, system: System, plan, mapping: dict[str, str], by, no
             task_open(
                 account=account,
                 reason=TaskReason.TERMINATION,
-                opened_at=account.person.terminated_at,
+                # filtered on person__status: a terminated person, who has terminated_at (check constraint)
+                opened_at=cast(datetime, cast(Person, account.person).terminated_at),
                 person=account.person,
                 by=by,
                 request=request,

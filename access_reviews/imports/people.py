@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from access_reviews.imports.values import CellError, read_datetime, read_text
 from access_reviews.models import Person, PersonKind, PersonStatus
+from access_reviews.services.registry import person_create, person_reinstate, person_terminate, person_update
 from grc.crypto import blind_index
 from grc.csvio import CsvRow, RowError
 
@@ -169,8 +170,6 @@ def preview_sample(plan: PeoplePlan) -> dict[str, list[dict[str, Any]]]:
 
 def apply_people(*, plan: PeoplePlan, by, now: datetime, request=None) -> None:
     """Create/update people, link managers, then terminate (which opens the 24-hour tasks)."""
-    from access_reviews.services.registry import person_create, person_reinstate, person_terminate, person_update
-
     people: dict[str, Person] = {}
     for person_row in plan.adds:
         people[person_row.values["person_id"]] = person_create(data=person_row.values, by=by, now=now, request=request)
@@ -190,4 +189,5 @@ def apply_people(*, plan: PeoplePlan, by, now: datetime, request=None) -> None:
             person_update(person=person, data={"manager": manager}, by=by, now=now, request=request)
     for person_row in plan.terminations:
         person = people.get(person_row.values["person_id"]) or Person.objects.get(person_id=person_row.values["person_id"])
-        person_terminate(person=person, terminated_at=person_row.terminated_at, by=by, now=now, request=request)
+        terminated_at = cast(datetime, person_row.terminated_at)  # a terminated row always has one (_read)
+        person_terminate(person=person, terminated_at=terminated_at, by=by, now=now, request=request)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from access_reviews.flags import flags_from_fields
 from grc.crypto import EncryptedCharField, EncryptedTextField
 
 
@@ -141,8 +142,6 @@ class FlagFields(models.Model):
 
     @property
     def flags(self):
-        from access_reviews.flags import flags_from_fields
-
         return flags_from_fields(self)
 
 

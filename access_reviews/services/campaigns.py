@@ -17,13 +17,14 @@ from django.urls import reverse
 
 from access_reviews.models import Account, Campaign, CampaignStatus, Decision, ReviewRow, SignOff, System, TaskReason
 from access_reviews.rules import choose_reviewer, decision_errors, quarter_of
+from access_reviews.services.completion import KIND, campaign_try_complete
+from access_reviews.services.completion import campaign_blockers as campaign_blockers  # re-exported: the campaign page asks
 from access_reviews.services.deprovision import task_cancel, task_open
 from grc.accounts.models import Role, User
 from grc.audit.services import record_change, record_event
 from grc.compliance.cadences import cadence_for
-from grc.compliance.services import obligation_complete, obligation_open, open_obligation
+from grc.compliance.services import obligation_open, open_obligation
 
-KIND = "access_reviews.quarterly_review"
 REVIEWER_ROLES = (Role.SECURITY_LEAD, Role.MANAGER)
 SNAPSHOT_BATCH = 1000
 
@@ -174,8 +175,9 @@ def row_decide(*, row: ReviewRow, decision: str, comment: str, by, now: datetime
     if errors:
         raise ValidationError(errors)
     same = row.decision == decision and (decision != Decision.CHANGE or row.new_privilege == new_privilege.strip())
-    if row.task_id and not same and row.task.campaign_id == row.campaign_id and row.task.reason != TaskReason.TERMINATION:
-        task_cancel(task=row.task, by=by, now=now, reason="the reviewer changed their decision", request=request)
+    task = row.task if row.task_id else None
+    if task is not None and not same and task.campaign_id == row.campaign_id and task.reason != TaskReason.TERMINATION:
+        task_cancel(task=task, by=by, now=now, reason="the reviewer changed their decision", request=request)
         row.task = None
     row.decision = decision
     row.comment = comment.strip()
@@ -230,27 +232,3 @@ def reviewer_sign_off(*, campaign: Campaign, reviewer, now: datetime, request=No
     record_change("created", sign_off, request=request, actor=reviewer, message=f"campaign={campaign.pk} rows={total} step_up=yes")
     campaign_try_complete(campaign=campaign, now=now)
     return sign_off
-
-
-def campaign_blockers(campaign: Campaign) -> dict[str, int]:
-    """What still stands between a campaign and completion: unsigned reviewers, open revocations."""
-    reviewers = set(campaign.rows.values_list("reviewer_id", flat=True).distinct())
-    signed = set(campaign.sign_offs.values_list("reviewer_id", flat=True))
-    open_tasks = campaign.rows.filter(task__isnull=False, task__closed_at__isnull=True).values("task_id").distinct().count()
-    return {"unsigned_reviewers": len(reviewers - signed), "open_tasks": open_tasks}
-
-
-@transaction.atomic
-def campaign_try_complete(*, campaign: Campaign, now: datetime) -> bool:
-    """Complete the campaign when all reviewers signed and every revocation is confirmed."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if not campaign.is_open:
-        return False
-    blockers = campaign_blockers(campaign)
-    if any(blockers.values()):
-        return False
-    campaign.status, campaign.completed_at = CampaignStatus.COMPLETE, now
-    campaign.save(update_fields=["status", "completed_at"])
-    obligation_complete(kind=KIND, subject=None, completed_at=now)
-    record_event("access_reviews.campaign.completed", system_actor="access_reviews", obj=campaign, message=f"period={campaign.period}")
-    return True

@@ -14,14 +14,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from access_reviews.models import Account, ClosedVia, DeprovisionTask, TaskReason
+from access_reviews.flags import is_privileged_role
+from access_reviews.models import Account, Campaign, ClosedVia, DeprovisionTask, TaskReason
+from access_reviews.services.completion import campaign_try_complete
+from access_reviews.services.flagging import accounts_refresh_flags, set_flags
 from grc.audit.services import record_change, record_event
 from grc.compliance.cadences import cadence_for
 from grc.compliance.services import obligation_complete, obligation_open, obligation_waive
 
 KIND = "access_reviews.deprovision"
 OUTCOMES = {"disabled": "Disabled", "removed": "Removed", "privilege_changed": "Privilege changed"}
-REASON_TITLES = {
+REASON_TITLES: dict[str, str] = {
     TaskReason.TERMINATION: "Remove access of a terminated person",
     TaskReason.REVOKE: "Remove access revoked in a review",
     TaskReason.CHANGE: "Change privilege as decided in a review",
@@ -77,9 +80,6 @@ def task_confirm(
     *, task: DeprovisionTask, outcome: str, when: datetime, by, now: datetime, note: str = "", via: str = ClosedVia.HAND, request=None
 ) -> DeprovisionTask:
     """Close a task: the account was disabled/removed (or its privilege changed) at ``when`` by ``by``."""
-    from access_reviews.services.campaigns import campaign_try_complete
-    from access_reviews.services.registry import set_flags
-
     if not task.is_open:
         raise ValidationError("This task is already closed.")
     if outcome not in OUTCOMES:
@@ -95,8 +95,6 @@ def task_confirm(
     account = Account.objects.select_related("person", "access_request").get(pk=task.account_id)
     if via == ClosedVia.HAND:  # an import has already written what it saw
         if outcome == "privilege_changed":
-            from access_reviews.flags import is_privileged_role
-
             account.privilege = task.new_privilege
             account.privileged = is_privileged_role(task.new_privilege)
         else:
@@ -108,11 +106,11 @@ def task_confirm(
     account.save()
     obligation_complete(kind=KIND, subject=task, completed_at=when, completed_by=by)
     record_change("confirmed", task, request=request, actor=by, changed_fields=["closed_at", "outcome"], message=f"via={via}")
-    if task.campaign_id:
-        campaign_try_complete(campaign=task.campaign, now=now)
-    for campaign_id in task.review_rows.exclude(campaign_id=task.campaign_id).values_list("campaign_id", flat=True).distinct():
-        from access_reviews.models import Campaign
-
+    campaign = task.campaign if task.campaign_id else None
+    if campaign is not None:
+        campaign_try_complete(campaign=campaign, now=now)
+    # campaign_id=None is a valid exact lookup (IS NULL); the stubs refuse None
+    for campaign_id in task.review_rows.exclude(campaign_id=task.campaign_id).values_list("campaign_id", flat=True).distinct():  # type: ignore[misc]
         campaign_try_complete(campaign=Campaign.objects.get(pk=campaign_id), now=now)
     return task
 
@@ -182,8 +180,6 @@ def verify_after_import(*, system_id: int, seen: dict[int, tuple[bool, str | Non
             flagged.add(account_id)
             counts["reopened"] += int(task_reopen(task=task, now=now, by=by))
     if flagged:
-        from access_reviews.services.registry import accounts_refresh_flags
-
         Account.objects.filter(pk__in=flagged).update(flag_revoked_present=True)
         accounts_refresh_flags(Account.objects.filter(pk__in=flagged))
     return counts

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from access_reviews.flags import AccountFacts, account_flags, flag_values, is_privileged_role
-from access_reviews.models import Account, Person, PersonStatus, RequestStatus, System
+from access_reviews.flags import is_privileged_role
+from access_reviews.models import Account, Person, PersonStatus, System, TaskReason
+from access_reviews.services.campaigns import quarterly_obligation_ensure
+from access_reviews.services.deprovision import task_open
+from access_reviews.services.flagging import accounts_refresh_flags, set_flags
+from access_reviews.services.flagging import facts_for as facts_for  # re-exported: the registry's public face for an account's flag facts
+from access_reviews.services.training import training_sync_person
 from grc.audit.services import record_change
 from grc.crypto import blind_index
 
@@ -79,8 +84,6 @@ def person_create(*, data: dict[str, Any], by, now: datetime, request=None) -> P
     _check_person_unique(person)
     person.save()
     record_change("created", person, request=request, actor=by, changed_fields=[f for f in PERSON_FIELDS if data.get(f)])
-    from access_reviews.services.training import training_sync_person
-
     training_sync_person(person=person, now=now)
     return person
 
@@ -105,10 +108,6 @@ def person_terminate(*, person: Person, terminated_at: datetime, by, now: dateti
     termination is entered later. Service accounts they own are not disabled but become orphans
     (flagged) until they get a new owner. Returns the tasks opened.
     """
-    from access_reviews.models import TaskReason
-    from access_reviews.services.deprovision import task_open
-    from access_reviews.services.training import training_sync_person
-
     if person.is_terminated:
         raise ValidationError("This person is already terminated.")
     if terminated_at > now:
@@ -138,8 +137,6 @@ def person_reinstate(*, person: Person, by, now: datetime, request=None) -> None
 
 @transaction.atomic
 def system_create(*, data: dict[str, Any], by, now: datetime, request=None) -> System:
-    from access_reviews.services.campaigns import quarterly_obligation_ensure
-
     system = System(created_at=now)
     _apply(system, data, SYSTEM_FIELDS)
     system.save()
@@ -178,40 +175,6 @@ def portal_system_ensure(*, by=None) -> System:
     return system
 
 
-def facts_for(account: Account) -> AccountFacts:
-    """The facts the flag rules need, from an account with its person and request loaded."""
-    person = account.person if account.person_id else None
-    request = account.access_request if account.access_request_id else None
-    return AccountFacts(
-        name=account.name,
-        has_person=person is not None,
-        person_terminated=bool(person and person.status == PersonStatus.TERMINATED),
-        is_service_account=account.is_service_account,
-        is_shared=account.is_shared,
-        privileged=account.privileged,
-        mfa=account.mfa,
-        has_approved_request=bool(request and request.status == RequestStatus.APPROVED),
-        revoked_present=account.flag_revoked_present,
-    )
-
-
-def set_flags(account: Account) -> list[str]:
-    """Recompute and set the stored flags on an (unsaved) account; returns the flag fields that changed."""
-    values = flag_values(account_flags(facts_for(account)))
-    return _apply(account, values, values.keys())
-
-
-def accounts_refresh_flags(queryset) -> int:
-    """Recompute the stored flags of these accounts (after a termination, a request decision …)."""
-    changed_accounts = []
-    for account in queryset.select_related("person", "access_request"):
-        if set_flags(account):
-            changed_accounts.append(account)
-    fields = list(flag_values(frozenset()).keys())
-    Account.objects.bulk_update(changed_accounts, fields, batch_size=500)
-    return len(changed_accounts)
-
-
 def _check_account(account: Account) -> None:
     if not account.name.strip():
         raise ValidationError({"name": "Give the account name."})
@@ -222,8 +185,6 @@ def _check_account(account: Account) -> None:
 
 @transaction.atomic
 def account_create(*, data: dict[str, Any], by, now: datetime, request=None) -> Account:
-    from access_reviews.services.training import training_sync_person
-
     account = Account(created_at=now)
     _apply(account, data, ACCOUNT_FIELDS)
     if "privileged" not in data:
@@ -232,16 +193,15 @@ def account_create(*, data: dict[str, Any], by, now: datetime, request=None) -> 
     set_flags(account)
     account.save()
     record_change("created", account, request=request, actor=by, changed_fields=[f for f in ACCOUNT_FIELDS if f in data])
-    if account.person_id:
-        training_sync_person(person=account.person, now=now)
+    person = account.person if account.person_id else None
+    if person is not None:
+        training_sync_person(person=person, now=now)
         _open_task_if_terminated(account, by=by, request=request)
     return account
 
 
 @transaction.atomic
 def account_update(*, account: Account, data: dict[str, Any], by, now: datetime, request=None) -> list[str]:
-    from access_reviews.services.training import training_sync_person
-
     previous_person = account.person
     changed = _apply(account, data, ACCOUNT_FIELDS)
     if not changed:
@@ -250,7 +210,7 @@ def account_update(*, account: Account, data: dict[str, Any], by, now: datetime,
     set_flags(account)
     account.save()
     record_change("updated", account, request=request, actor=by, changed_fields=changed)
-    for person in {previous_person, account.person} - {None}:
+    for person in cast("set[Person]", {previous_person, account.person} - {None}):
         training_sync_person(person=person, now=now)
     _open_task_if_terminated(account, by=by, request=request)
     return changed
@@ -258,9 +218,8 @@ def account_update(*, account: Account, data: dict[str, Any], by, now: datetime,
 
 def _open_task_if_terminated(account: Account, *, by, request=None) -> None:
     """An enabled account of a terminated person is access that should already be gone: open its task."""
-    from access_reviews.models import TaskReason
-    from access_reviews.services.deprovision import task_open
-
     person = account.person
     if person and person.is_terminated and account.enabled and account.removed_at is None and not account.is_service_account:
-        task_open(account=account, reason=TaskReason.TERMINATION, opened_at=person.terminated_at, person=person, by=by, request=request)
+        # a terminated person has terminated_at (check constraint)
+        opened_at = cast(datetime, person.terminated_at)
+        task_open(account=account, reason=TaskReason.TERMINATION, opened_at=opened_at, person=person, by=by, request=request)

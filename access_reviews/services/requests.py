@@ -11,23 +11,24 @@ from django.db import transaction
 
 from access_reviews.models import AccessRequest, Account, Person, RequestStatus, System
 from access_reviews.services.registry import account_create, accounts_refresh_flags
+from grc.accounts.models import Role, User
 from grc.audit.services import record_change
 
 
-def allowed_approvers(person: Person, system: System) -> set[int]:
+def allowed_approvers(person: Person, system: System) -> set[int | None]:
     """The system owner, or the person's manager's portal user; never the person themselves.
 
     When that leaves nobody (the owner requests access to their own system and has no manager),
     any other active security lead or manager may approve.
     """
-    from grc.accounts.models import Role, User
-
-    ids = {system.owner_id}
-    if person.manager_id and person.manager.user_id:
-        ids.add(person.manager.user_id)
+    ids: set[int | None] = {system.owner_id}  # None: the portal's own system row has no owner
+    manager = person.manager if person.manager_id else None
+    if manager is not None and manager.user_id:
+        ids.add(manager.user_id)
     ids.discard(person.user_id)
     if not ids:
-        others = User.objects.filter(is_active=True, role__in=[Role.SECURITY_LEAD, Role.MANAGER]).exclude(pk=person.user_id)
+        # pk=None is a valid exact lookup (IS NULL); the stubs refuse None
+        others = User.objects.filter(is_active=True, role__in=[Role.SECURITY_LEAD, Role.MANAGER]).exclude(pk=person.user_id)  # type: ignore[misc]
         ids = set(others.values_list("pk", flat=True))
     return ids
 

@@ -28,8 +28,9 @@ def day_start(day: date) -> datetime:
 def training_owner(person: Person):
     if person.user_id:
         return person.user
-    if person.manager_id and person.manager.user_id:
-        return person.manager.user
+    manager = person.manager if person.manager_id else None
+    if manager is not None and manager.user_id:
+        return manager.user
     return None
 
 

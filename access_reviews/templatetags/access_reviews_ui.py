@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from access_reviews.flags import Flag
+from grc.templatetags.ui import status_badge
 
 register = template.Library()
 
@@ -44,15 +45,11 @@ MFA_BADGES = {"yes": ("met", "MFA on"), "no": ("not_met", "no MFA"), "unknown": 
 
 @register.simple_tag
 def decision_badge(decision: str):
-    from grc.templatetags.ui import status_badge
-
     status, label = DECISION_BADGES.get(decision, ("unknown", decision))
     return status_badge(status, label)
 
 
 @register.simple_tag
 def mfa_badge(mfa: str):
-    from grc.templatetags.ui import status_badge
-
     status, label = MFA_BADGES.get(mfa, ("unknown", mfa))
     return status_badge(status, label)

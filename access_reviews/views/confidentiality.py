@@ -50,7 +50,7 @@ def overview(request):
         default_sort="agreement",
     )
     rows = list(table.rows)
-    current = {}
+    current: dict[int, ConfidentialityAgreement] = {}
     for agreement in current_agreements(today).filter(person__in=rows).order_by("person_id", "-signed_on"):
         current.setdefault(agreement.person_id, agreement)
     for person in rows:

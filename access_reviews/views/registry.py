@@ -19,6 +19,7 @@ from access_reviews.services import registry
 from access_reviews.views.common import add_errors
 from grc.accounts.permissions import LEAD_OR_AUDITOR, READERS, SECURITY_LEAD, role_required
 from grc.audit.services import record_download, record_view
+from grc.compliance.services import obligations_for
 from grc.csvio import csv_response
 from grc.tables import table_page
 from grc.widgets import use_fast_widgets
@@ -51,7 +52,6 @@ def person_detail(request, pk: int):
     record_view(request, person)
     accounts = person.accounts.select_related("system", "access_request").order_by("system__name", "pk")
     tasks = person.deprovision_tasks.select_related("account__system", "closed_by").order_by("closed_at", "due_at")
-    from grc.compliance.services import obligations_for
 
     context = {
         "person": person,
@@ -111,7 +111,7 @@ def person_terminate(request, pk: int):
                 request, f"Person terminated: {len(tasks)} deprovisioning task(s) opened, each due 24 hours after the termination."
             )
             return redirect("access_reviews:person_detail", pk=person.pk)
-    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("access_reviews:person_detail", pk=person.pk)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from assets.forms.inventory import TEXTAREA, UserChoiceField
@@ -49,11 +51,11 @@ class DeletionRequestForm(StyledModelForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = signers()
+        cast(forms.ModelChoiceField, self.fields["responsible"]).queryset = signers()
         if editing:
             del self.fields["stores"]
         else:
-            self.fields["stores"].queryset = active_stores()
+            cast(forms.ModelChoiceField, self.fields["stores"]).queryset = active_stores()
             if not self.is_bound:
                 self.initial.setdefault("stores", [s.pk for s in active_stores() if s.asset.holds_amazon_information])
 
@@ -63,7 +65,7 @@ class AddStoreForm(StyledForm):
 
     def __init__(self, *args, exclude=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = active_stores().exclude(pk__in=list(exclude))
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = active_stores().exclude(pk__in=list(exclude))
 
 
 class PerformForm(StyledForm):
@@ -83,7 +85,7 @@ class PerformForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["performed_by"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["performed_by"]).queryset = (
             User.objects.filter(is_active=True).exclude(role=Role.AUDITOR).order_by("first_name", "last_name")
         )
 
@@ -106,7 +108,7 @@ class ExceptionForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["data_store"].queryset = active_stores()
+        cast(forms.ModelChoiceField, self.fields["data_store"]).queryset = active_stores()
 
 
 class SignForm(StyledForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
@@ -11,8 +13,8 @@ from assets.dsar_rules import DUE_SOON
 from assets.forms.inventory import TEXTAREA, UserChoiceField
 from assets.models import AssetKind, DataStore, DataSubjectRequest, DsarOutcome, DsarType
 from grc.accounts.models import Role, User
+from grc.classification import level_for
 from grc.forms import DateTimeInput, StyledForm, StyledModelForm
-from grc.policies.classification import level_for
 
 
 def handlers():
@@ -76,8 +78,8 @@ class DsarForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = handlers()
-        self.fields["stores_searched"].queryset = searchable_stores()
+        cast(forms.ModelChoiceField, self.fields["handler"]).queryset = handlers()
+        cast(forms.ModelChoiceField, self.fields["stores_searched"]).queryset = searchable_stores()
         self.fields["verification_method"].required = False
         if self.instance.pk:
             self.initial.setdefault("stores_searched", list(self.instance.stores_searched.values_list("pk", flat=True)))

@@ -3,6 +3,8 @@ details, the record of processing, the attestation, the retention check and the 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from assets.kinds import KIND_LABELS, ROP_FORM_FIELDS, STORE_FIELDS, fields_for
@@ -71,14 +73,16 @@ class AssetForm(StyledModelForm):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
-        self.fields["owner"].queryset = owner_choices()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owner_choices()
         for name, (label, help_text) in KIND_LABELS.get(kind, {}).items():
             if name in self.fields:
                 self.fields[name].label, self.fields[name].help_text = label, help_text
         empty_labels = {"encryption_algorithm": "none (not encrypted)", "environment": "not applicable", "tls_min_version": "not recorded"}
         for name, label in empty_labels.items():
             if name in self.fields:
-                self.fields[name].choices = [("", label), *[(v, text) for v, text in self.fields[name].choices if v != ""]]
+                field = cast(forms.ChoiceField, self.fields[name])
+                current = cast("list[tuple[Any, Any]]", field.choices)  # static choices: ChoiceField keeps them as a list
+                field.choices = [("", label), *[(v, text) for v, text in current if v != ""]]
         for name in ("hardware_type", "ownership", "credential_type"):
             if name in self.fields:
                 self.fields[name].required = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from assets.files import check_report
@@ -45,7 +47,7 @@ class ScanForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = active_assets()
+        cast(forms.ModelChoiceField, self.fields["assets"]).queryset = active_assets()
         self.fields["assets"].required = False
 
 
@@ -65,7 +67,7 @@ class PentestForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = active_assets()
+        cast(forms.ModelChoiceField, self.fields["assets"]).queryset = active_assets()
         self.fields["assets"].required = False
 
 
@@ -81,8 +83,10 @@ class ReleaseForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
-        self.fields["asset"].queryset = Asset.objects.filter(retired_at__isnull=True, kind__in=["software", "endpoint"]).order_by("tag")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owner_choices()
+        cast(forms.ModelChoiceField, self.fields["asset"]).queryset = Asset.objects.filter(
+            retired_at__isnull=True, kind__in=["software", "endpoint"]
+        ).order_by("tag")
         self.fields["asset"].required = False
 
 
@@ -96,7 +100,7 @@ class ReleaseResultForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["result"].choices = [(v, label) for v, label in ScanResult.choices if v != ScanResult.PENDING]
+        cast(forms.ChoiceField, self.fields["result"]).choices = [(v, label) for v, label in ScanResult.choices if v != ScanResult.PENDING]
         self.fields["scanned_at"].required = True
         self.fields["tool"].required = True
 
@@ -111,9 +115,10 @@ class FindingForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
-        self.fields["asset"].queryset = Asset.objects.filter(retired_at__isnull=True).order_by("tag")
-        self.fields["asset"].label_from_instance = lambda obj: f"{obj.tag} {obj.name}"
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owner_choices()
+        cast(forms.ModelChoiceField, self.fields["asset"]).queryset = Asset.objects.filter(retired_at__isnull=True).order_by("tag")
+        # the per-form label hook Django's docs show; mypy refuses assigning to a method
+        cast(forms.ModelChoiceField, self.fields["asset"]).label_from_instance = lambda obj: f"{obj.tag} {obj.name}"  # type: ignore[method-assign]
 
 
 class FindingResolveForm(StyledForm):

@@ -1,6 +1,19 @@
 """Models of the assets app, split by concept: the inventory, vulnerability management, deletion,
-data-subject requests."""
+data-subject requests; with the inventory's choices (``assets.choices``)."""
 
+from assets.choices import (
+    AMAZON_CREDENTIALS,
+    END_USER_DEVICES,
+    AssetKind,
+    Attribution,
+    CredentialType,
+    EncryptionAlgorithm,
+    Environment,
+    HardwareType,
+    Ownership,
+    StoreType,
+    TlsVersion,
+)
 from assets.models.deletion import (
     METHOD_HELP,
     DeletionAction,
@@ -12,25 +25,14 @@ from assets.models.deletion import (
 )
 from assets.models.dsar import DataSubjectRequest, DsarChannel, DsarOutcome, DsarType, VerificationMethod
 from assets.models.inventory import (
-    AMAZON_CREDENTIALS,
-    END_USER_DEVICES,
     ROP_FIELDS,
     Asset,
     AssetImport,
-    AssetKind,
     AttestationScope,
-    Attribution,
-    CredentialType,
     DataStore,
-    EncryptionAlgorithm,
-    Environment,
-    HardwareType,
     ImportStatus,
     InventoryAttestation,
-    Ownership,
     RetentionCheck,
-    StoreType,
-    TlsVersion,
 )
 from assets.models.vulns import (
     SEVERITY_ORDER,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from grc.crypto import EncryptedTextField
@@ -38,8 +39,6 @@ class DeletionRequest(models.Model):
         return f"deletion request {self.reference}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("assets:deletion_detail", args=[self.pk])
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from grc.crypto import EncryptedCharField, EncryptedTextField
@@ -154,8 +155,6 @@ class DataSubjectRequest(models.Model):
         return self.reference or f"data-subject request {self.pk}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("dsar:request", args=[self.pk])
 
     @property

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from grc.crypto import EncryptedCharField, EncryptedTextField
@@ -66,8 +67,6 @@ class VulnerabilityScan(ReportFields, SeverityCounts):
         return f"vulnerability scan {self.performed_at:%Y-%m-%d} ({self.tool})"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("assets:scan_detail", args=[self.pk])
 
 
@@ -88,8 +87,6 @@ class PenetrationTest(ReportFields, SeverityCounts):
         return f"penetration test {self.performed_at:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("assets:pentest_detail", args=[self.pk])
 
 
@@ -128,8 +125,6 @@ class ReleaseScan(ReportFields):
         return f"{self.release_name} {self.version}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("assets:release_detail", args=[self.pk])
 
     @property
@@ -187,8 +182,6 @@ class Finding(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("assets:finding_detail", args=[self.pk])
 
     @property

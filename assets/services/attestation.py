@@ -13,15 +13,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 
 from assets.models import Asset, AttestationScope, InventoryAttestation
-from assets.rules import latest, owners_attested_at
 from assets.services.inventory import assets_refresh_stale_flags
-from assets.services.programme import ATTESTATION, programme_sync
+from assets.services.programme import attestation_obligation_sync
 from grc.accounts.models import Role
 from grc.audit.services import record_event
-from grc.compliance.services import open_obligation
 
 
 def attestation_scope_for(user) -> str | None:
@@ -75,23 +72,3 @@ def attestation_sign(*, user, note: str, step_up_at: datetime, now: datetime, re
     )
     attestation_obligation_sync(now=now, by=user)
     return attestation
-
-
-def inventory_attested_at(since: datetime | None) -> datetime | None:
-    """The latest moment the inventory counts as attested: the lead's, or all owners' since ``since``."""
-    lead = InventoryAttestation.objects.filter(scope=AttestationScope.INVENTORY).aggregate(at=Max("attested_at"))["at"]
-    owners = set(Asset.objects.filter(retired_at__isnull=True).values_list("owner_id", flat=True).distinct())
-    by_owner = dict(
-        InventoryAttestation.objects.filter(scope=AttestationScope.OWNER, attested_by_id__in=owners)
-        .values("attested_by_id")
-        .annotate(at=Max("attested_at"))
-        .values_list("attested_by_id", "at")
-    )
-    return latest(lead, owners_attested_at({owner: by_owner.get(owner) for owner in owners}, since))
-
-
-def attestation_obligation_sync(*, now: datetime, owner=None, by=None):
-    current = open_obligation(ATTESTATION, None)
-    return programme_sync(
-        kind=ATTESTATION, latest_at=inventory_attested_at(current.anchor_at if current else None), now=now, owner=owner, by=by
-    )

@@ -21,6 +21,7 @@ from assets.selectors import deletion_store_states
 from assets.services.programme import DELETION_30D, DELETION_90D
 from grc.audit.services import record_change, record_event
 from grc.compliance.services import obligation_complete, obligation_open, obligations_for, open_obligation
+from grc.pdf import render_pdf
 
 
 def _load(request: DeletionRequest, *, lock: bool = True) -> DeletionRequest:
@@ -206,8 +207,6 @@ def certificate_sign(*, deletion: DeletionRequest, by, step_up_at: datetime, now
 
     Refused until both parts of the request are done, and for anyone but the responsible person.
     """
-    from grc.pdf import render_pdf
-
     deletion = _load(deletion)
     if by.pk != deletion.responsible_id:
         raise PermissionDenied("Only the person responsible for this request signs its certificate.")

@@ -5,10 +5,11 @@ the names of the changed fields (never their values)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.urls import reverse
 
 from assets.flags import asset_flags, flags_recheck_at, limits_from_settings
@@ -50,7 +51,7 @@ def _clear_other_kinds(asset: Asset) -> None:
     mine = set(KIND_FIELDS.get(asset.kind, ()))
     for field in ALL_KIND_FIELDS:
         if field not in mine:
-            model_field = Asset._meta.get_field(field)
+            model_field = cast(Field, Asset._meta.get_field(field))
             setattr(asset, field, model_field.get_default())
 
 

@@ -10,30 +10,17 @@ findings, each keeping its obligation in the engine:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 
 from assets.files import attach_report
 from assets.models import Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, Severity, VulnerabilityScan
 from assets.rules import finding_due_at, finding_due_days
-from assets.services.programme import FINDING_FIX, PENTEST, RELEASE_SCAN, SCAN, programme_sync
+from assets.services.programme import FINDING_FIX, RELEASE_SCAN, pentest_obligation_sync, scan_obligation_sync
 from grc.audit.services import record_change, record_event
 from grc.compliance.services import obligation_complete, obligation_open, obligation_waive
-
-
-def scan_obligation_sync(*, now: datetime, owner=None, by=None):
-    return programme_sync(
-        kind=SCAN, latest_at=VulnerabilityScan.objects.aggregate(at=Max("performed_at"))["at"], now=now, owner=owner, by=by
-    )
-
-
-def pentest_obligation_sync(*, now: datetime, owner=None, by=None):
-    return programme_sync(
-        kind=PENTEST, latest_at=PenetrationTest.objects.aggregate(at=Max("performed_at"))["at"], now=now, owner=owner, by=by
-    )
 
 
 def _check_not_future(moment: datetime, now: datetime, field: str) -> None:
@@ -88,7 +75,8 @@ def release_obligation_sync(release: ReleaseScan) -> None:
             url=release.get_absolute_url(),
         )
     else:
-        obligation_complete(kind=RELEASE_SCAN, subject=release, completed_at=release.scanned_at, completed_by=release.recorded_by)
+        scanned_at = cast(datetime, release.scanned_at)  # a scan with a result has scanned_at (check constraint)
+        obligation_complete(kind=RELEASE_SCAN, subject=release, completed_at=scanned_at, completed_by=release.recorded_by)
 
 
 def _result_problems(data: dict[str, Any], now: datetime) -> dict[str, str]:

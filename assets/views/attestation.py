@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -57,13 +59,17 @@ def _needs_scope(view):
 @require_http_methods(["GET", "POST"])
 def attestation_sign_view(request):
     """The lead attests the whole inventory; a manager the assets they own."""
-    scope = attestation_scope_for(request.user)
+    scope = cast(str, attestation_scope_for(request.user))  # _needs_scope refused users without one
     assets = attestation_assets(request.user, scope)
     form = AttestationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             attestation_sign(
-                user=request.user, note=form.cleaned_data["note"], step_up_at=step_up_time(request), now=timezone.now(), request=request
+                user=request.user,
+                note=form.cleaned_data["note"],
+                step_up_at=cast(datetime, step_up_time(request)),  # step_up_required: a fresh code was given
+                now=timezone.now(),
+                request=request,
             )
         except ValidationError as error:
             add_errors(form, error)

@@ -3,6 +3,9 @@ per-store sanitisation and verification, legal-retention exceptions, and the cer
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +27,21 @@ from grc.audit.services import record_download, record_view
 from grc.compliance.services import obligations_for
 from grc.tables import table_page
 
+if TYPE_CHECKING:
+    from assets.models import RetentionException
+    from assets.selectors import DeletionRequestWithState
+
+    class DeletionListRow(DeletionRequestWithState):
+        """A row of the list: the selector's state plus what ``deletion_list`` attaches."""
+
+        clocks: dict
+        state_label: str
+
+    class DeletionActionRow(DeletionAction):
+        """An action on the detail page, with its store's legal-retention exception (if any)."""
+
+        exception: RetentionException | None
+
 
 def _clocks(deletion) -> dict:
     """The latest obligation of each clock (open or completed) for countdowns."""
@@ -38,7 +56,7 @@ def deletion_list(request):
     table = table_page(
         request, deletion_requests_with_state(), sorts={"received": "received_at", "reference": "reference"}, default_sort="-received"
     )
-    rows = annotate_deletion_state(table.rows)
+    rows = cast("list[DeletionListRow]", annotate_deletion_state(table.rows))
     now = timezone.now()
     for row in rows:
         row.clocks = _clocks(row)
@@ -88,7 +106,7 @@ def deletion_detail(request, pk: int):
     item = annotate_deletion_state(deletion_requests_with_state().filter(pk=deletion.pk))[0]
     certified = item.state == RequestState.CERTIFIED
     exceptions = {exception.data_store_id: exception for exception in item.exceptions.all()}
-    actions = list(item.actions.all())
+    actions = cast("list[DeletionActionRow]", list(item.actions.all()))
     for action in actions:
         action.exception = exceptions.get(action.data_store_id)
     context = {
@@ -218,7 +236,11 @@ def _certificate_sign(request, deletion):
     if request.method == "POST" and form.is_valid():
         try:
             services.certificate_sign(
-                deletion=deletion, by=request.user, step_up_at=step_up_time(request), now=timezone.now(), request=request
+                deletion=deletion,
+                by=request.user,
+                step_up_at=cast(datetime, step_up_time(request)),  # step_up_required: a fresh code was given
+                now=timezone.now(),
+                request=request,
             )
         except PermissionDenied:
             raise deny(request, "not the responsible person")

@@ -23,7 +23,7 @@ from assets.services import dsar as services
 from assets.views.common import add_errors
 from grc.accounts.permissions import LEAD_OR_MANAGER, READERS, SECURITY_LEAD, deny, role_required
 from grc.audit.services import record_view
-from grc.policies.classification import level_for
+from grc.classification import level_for
 from grc.tables import table_page
 
 FIELDS = DsarForm.Meta.fields

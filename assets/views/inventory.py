@@ -4,10 +4,11 @@ adding and editing assets of each kind, the record of processing, and the CSV ex
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Field, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +18,7 @@ from assets.filters import AssetFilter
 from assets.flags import asset_flags, limits_from_settings
 from assets.forms.inventory import AssetForm, DataStoreForm, KindChoiceForm, RecordOfProcessingForm, RetentionCheckForm
 from assets.imports import export_header, export_rows
-from assets.kinds import ROP_FORM_FIELDS, STORE_FIELDS
+from assets.kinds import KIND_FIELDS, KIND_LABELS, ROP_FORM_FIELDS, STORE_FIELDS
 from assets.models import AssetKind, RetentionCheck
 from assets.selectors import assets_for_list, record_of_processing
 from assets.services import inventory
@@ -31,7 +32,7 @@ from grc.csvio import csv_response
 from grc.tables import table_page
 from grc.widgets import full_name, plain_choices, use_fast_widgets
 
-SORTS = {
+SORTS: dict[str, str | tuple[str, ...]] = {
     "tag": "tag",
     "name": "name",
     "kind": ("kind", "name"),
@@ -108,7 +109,9 @@ def asset_detail(request, pk: int):
         "flags": asset.flags_at(now),
         "rows": _detail_rows(asset),
         "store_rows": _store_rows(store) if store else [],
-        "rop_rows": [(store._meta.get_field(name).verbose_name, getattr(store, name)) for name in ROP_FORM_FIELDS] if store else [],
+        "rop_rows": [(cast(Field, store._meta.get_field(name)).verbose_name, getattr(store, name)) for name in ROP_FORM_FIELDS]
+        if store
+        else [],
         "findings": asset.findings.select_related("owner").order_by("status", "due_at")[:20],
         "scans": asset.vulnerability_scans.order_by("-performed_at")[:5],
         "pentests": asset.penetration_tests.order_by("-performed_at")[:5],
@@ -141,8 +144,6 @@ def _display(asset, name: str):
 
 
 def _detail_rows(asset) -> list[tuple[str, object]]:
-    from assets.kinds import KIND_FIELDS, KIND_LABELS
-
     labels = KIND_LABELS.get(asset.kind, {})
     names = ["environment", "location", *KIND_FIELDS.get(asset.kind, ())]
     rows = []

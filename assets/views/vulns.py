@@ -3,6 +3,8 @@ penetration tests, release code scans, findings, and the audited report download
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -24,7 +26,11 @@ from grc.audit.services import record_download, record_view
 from grc.compliance.services import open_obligation
 from grc.tables import table_page
 
-REPORT_MODELS = {"scan": VulnerabilityScan, "pentest": PenetrationTest, "release": ReleaseScan}
+REPORT_MODELS: dict[str, type[VulnerabilityScan] | type[PenetrationTest] | type[ReleaseScan]] = {
+    "scan": VulnerabilityScan,
+    "pentest": PenetrationTest,
+    "release": ReleaseScan,
+}
 
 
 @role_required(*READERS)
@@ -170,7 +176,8 @@ def report_upload(request, kind: str, pk: int):
     model = REPORT_MODELS.get(kind)
     if model is None:
         raise Http404("No such record")
-    record = get_object_or_404(model, pk=pk)
+    # one of the three report models (mypy joins the union of classes to their abstract base)
+    record = cast("VulnerabilityScan | PenetrationTest | ReleaseScan", get_object_or_404(model, pk=pk))
     form = ReportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         vulns.attach_record_report(
@@ -178,7 +185,7 @@ def report_upload(request, kind: str, pk: int):
         )
         messages.success(request, "Report stored with its SHA-256.")
     else:
-        messages.error(request, " ".join(form.errors.get("report_file", ["Choose a report file."])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("report_file", ["Choose a report file."])))
     return redirect(record.get_absolute_url())
 
 

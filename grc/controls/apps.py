@@ -7,6 +7,7 @@ class ControlsConfig(AppConfig):
     verbose_name = "Control register"
 
     def ready(self) -> None:
+        # Django app loading: the module imports the app's models, which exist only once the registry is ready
         from grc.controls.checks import register
 
         register()

@@ -7,7 +7,7 @@ with the same words, shown next to the field (``LateErrorsMixin`` marks it red).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -45,7 +45,7 @@ class SchemaCharField(SchemaChecked, forms.CharField):
 
 
 def form_field(spec: Field, *, system_names: list[str]) -> forms.Field:
-    common = {"label": spec.label, "required": spec.required, "help_text": spec.help}
+    common: dict[str, Any] = {"label": spec.label, "required": spec.required, "help_text": spec.help}
     if spec.kind == "choice":
         return SchemaChoiceField(choices=[BLANK, *spec.choices], **common)  # nothing chosen for the person
     if spec.kind == "multi":
@@ -94,7 +94,7 @@ class ControlEntryForm(LateErrorsMixin, StyledForm):
 
     def __init__(self, *args, values: dict[str, Any] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners()
+        cast(OwnerField, self.fields["owner"]).queryset = owners()
         if values is not None and not self.is_bound:
             for spec in self.area.fields:
                 self.initial[spec.name] = initial_value(spec, values.get(spec.name))
@@ -127,8 +127,8 @@ class FilterForm(StyledForm):
 
     def __init__(self, *args, areas: list[tuple[str, str]], statuses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "All areas"), *areas]
-        self.fields["status"].choices = [("", "Any status"), *statuses]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", "All areas"), *areas]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", "Any status"), *statuses]
 
 
 class UploadForm(StyledForm):

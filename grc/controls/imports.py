@@ -227,6 +227,7 @@ def _read_row(row: CsvRow, present: set[str], lookups: _Lookups, first_line: dic
         return None, errors
     if errors:
         return None, errors
+    assert owner is not None and as_of is not None  # no errors: both were read
     planned = PlannedRow(row.line, subject, area, instance, owner, as_of, link, raw)
     if existing is not None:
         planned.changed = entry_changes(existing, values=values, owner_id=owner.pk, as_of=as_of, evidence_link=link)

@@ -2,9 +2,9 @@
 
 Runs after the registry and the inventory seeders, so it records against their systems
 (``ctx.made["systems_by_name"]``) and PII data stores (``ctx.made["assets"]``, by tag), plus the
-network, data-loss and secrets entries of the portal itself (its identity and logging are computed
-from its settings). Most entries are within the DPP; a few fall short so the first run shows each
-rule at work:
+network, data-loss and secrets entries of the portal itself (``ctx.made["portal_system"]``, made
+by ``grc.seeding`` just before; its identity and logging are computed from its settings). Most
+entries are within the DPP; a few fall short so the first run shows each rule at work:
 
 * AWS production delegates sign-in to Google Workspace, whose identity settings are good;
 * Seller Central integration locks accounts only after 20 failed sign-ins (1.2);
@@ -200,12 +200,10 @@ def _raw(values: dict[str, Any], now) -> dict[str, Any]:
 
 
 def seed(ctx) -> None:
-    from access_reviews.services.registry import portal_system_ensure  # demo data only: the register itself imports no domain app
-
     lead = ctx.users["lead"]
     now = ctx.now
     systems = dict(ctx.made.get("systems_by_name") or {})
-    portal = portal_system_ensure(by=lead)
+    portal = ctx.made.get("portal_system")  # the registry's row of the portal, made just before (grc.seeding)
     stores = {asset.tag: asset for asset in ctx.made.get("assets") or [] if asset.kind == "data_store"}
     made = []
 

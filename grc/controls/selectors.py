@@ -67,11 +67,13 @@ def register_facts(now: datetime) -> RegisterFacts:
         area = AREAS[row.area]
         key = (row.subject_key, row.area)
         rows[key] = row
+        period = cadences[area.obligation_kind].period
+        assert period is not None  # every area's kind has a fixed period (overrides cannot remove it)
         entries[key] = Entry(
             row.area,
             dict(row.values),
             row.as_of,
-            review_due_at=review_due_at(row.as_of, cadences[area.obligation_kind].period),
+            review_due_at=review_due_at(row.as_of, period),
             url=row.get_absolute_url(),
         )
     review_days = period_days(cadences[LOG_REVIEW_KIND].period)

@@ -8,6 +8,7 @@ one is opened from the new "as of" day on the area's cadence in force.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -60,7 +61,9 @@ def validate_entry(
     return values
 
 
-def entry_changes(existing: dict[str, Any] | None, *, values: dict[str, Any], owner_id: int, as_of: date, evidence_link: str) -> list[str]:
+def entry_changes(
+    existing: Mapping[str, Any] | None, *, values: dict[str, Any], owner_id: int, as_of: date, evidence_link: str
+) -> list[str]:
     """The fields a save would change (every field for a new entry). ``existing`` holds the stored
     ``values``, ``owner_id``, ``as_of`` and ``evidence_link``; an empty link keeps the stored one.
     The one rule behind the audit event, the import's preview and the API's dry run."""
@@ -99,7 +102,11 @@ def reattestation_open(entry: ControlEntry) -> None:
 
 
 def subject_name(entry: ControlEntry) -> str:
-    return entry.system.name if entry.system_id else entry.data_store.tag
+    if entry.system_id:
+        assert entry.system is not None
+        return entry.system.name
+    assert entry.data_store is not None  # an entry is about a system or a data store (check constraint)
+    return entry.data_store.tag
 
 
 @transaction.atomic

@@ -71,7 +71,8 @@ class Row:
 
 
 def record_url(subject: ScopeSubject, area: Area) -> str:
-    return reverse("controls:record") + "?" + urlencode({subject.kind: subject.pk, "area": area.key})
+    query: dict[str, str | int] = {subject.kind: subject.pk, "area": area.key}
+    return reverse("controls:record") + "?" + urlencode(query)
 
 
 def area_cells(facts: RegisterFacts, area: Area, *, can_edit: bool) -> dict[str, Cell]:
@@ -266,7 +267,7 @@ def _recordable(request, now: datetime) -> tuple[ScopeSubject, Area, list[ScopeS
         return None
     subjects = in_scope_subjects(now)
     subject = next((s for s in subjects if s.kind == kind and s.pk == pk and (kind == "system" or s.holds_pii)), None)
-    return (subject, area, subjects) if subject is not None else None
+    return (subject, area, subjects) if subject is not None and area is not None else None  # a subject implies an area
 
 
 @role_required(*SECURITY_LEAD)

@@ -13,6 +13,7 @@ Audit events carry ids and counts only.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -165,6 +166,6 @@ def pending_for(user, now: datetime) -> list[DocumentVersion]:
         ack = rows.get(version.pk)
         if ack is not None and ack.acknowledged_at is not None:
             continue
-        version.ack = ack
+        cast(Any, version).ack = ack  # for the template: not a model field
         pending.append(version)
     return pending

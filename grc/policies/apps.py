@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from grc.compliance.lookups import INCIDENT_TYPES, register_lookup
+
 
 class PoliciesConfig(AppConfig):
     name = "grc.policies"
@@ -7,6 +9,8 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Policy library"
 
     def ready(self) -> None:
-        from grc.policies.obligations import register
+        # Django app loading: these modules import the app's models, which exist only once the registry is ready
+        from grc.policies import obligations, selectors
 
-        register()
+        obligations.register()
+        register_lookup(INCIDENT_TYPES, selectors.incident_types)  # incident triage asks for the types of the approved IR plan

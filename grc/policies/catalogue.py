@@ -16,7 +16,8 @@ security lead may have adapted section help texts).
 
 from __future__ import annotations
 
-from grc.policies.classification import LEVELS
+from grc.classification import LEVELS
+from grc.policies.models import DocumentType
 
 IR_PLAN = "ir_plan"
 PRIVACY_POLICY = "privacy_policy"
@@ -381,6 +382,4 @@ def create_missing_types(model) -> int:
 
 
 def document_types_ensure() -> int:
-    from grc.policies.models import DocumentType
-
     return create_missing_types(DocumentType)

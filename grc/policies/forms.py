@@ -3,6 +3,8 @@ so every type (IR plan, runbook, policy) gets its own sections without its own f
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 
@@ -23,14 +25,15 @@ class DocumentForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = signers()
-        self.fields["approver"].queryset = signers()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = signers()
+        cast(forms.ModelChoiceField, self.fields["approver"]).queryset = signers()
         self.fields["owner"].help_text = "keeps the document current"
         if self.instance.pk:
             del self.fields["type"]
         else:
-            self.fields["type"].queryset = DocumentType.objects.filter(document__isnull=True)
-            self.fields["type"].empty_label = None
+            type_field = cast(forms.ModelChoiceField, self.fields["type"])
+            type_field.queryset = DocumentType.objects.filter(document__isnull=True)
+            type_field.empty_label = None
 
 
 class VersionForm(StyledForm):
@@ -43,14 +46,14 @@ class VersionForm(StyledForm):
 
     def __init__(self, *args, version: DocumentVersion, **kwargs):
         self.type = version.document.type
-        initial = {"change_summary": version.change_summary}
+        initial: dict[str, Any] = {"change_summary": version.change_summary}
         initial.update({f"section_{s['key']}": version.sections.get(s["key"], "") for s in self.type.sections})
         initial.update({f"list_{e['key']}": "\n".join(version.lists.get(e["key"], [])) for e in self.type.lists})
         initial.update({f"field_{f['key']}": version.values.get(f["key"]) for f in self.type.fields})
         initial["requires_acknowledgement"] = version.requires_acknowledgement
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        fields = {}
+        fields: dict[str, forms.Field] = {}
         for section in self.type.sections:
             fields[f"section_{section['key']}"] = forms.CharField(
                 label=section["title"] + ("" if section.get("required") else " (optional)"),
@@ -131,7 +134,7 @@ class ReviewForm(StyledForm):
     confirm = forms.BooleanField(label="I have reviewed and verified the document against our current systems, controls and risks.")
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if data.get("outcome") == ReviewOutcome.NEW_VERSION and not (data.get("note") or "").strip():
             self.add_error("note", "Say what must change: the new draft starts from this note.")
         return data
@@ -148,6 +151,8 @@ class MajorChangeForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].queryset = Document.objects.filter(type__reviews_after_major_change=True).select_related("type")
+        cast(forms.ModelChoiceField, self.fields["document"]).queryset = Document.objects.filter(
+            type__reviews_after_major_change=True
+        ).select_related("type")
         if not self.is_bound:
             self.initial.setdefault("changed_at", timezone.localtime().replace(second=0, microsecond=0))

@@ -8,21 +8,31 @@ who has to acknowledge; ``resync`` re-derives the open ones from the records. Th
 DPP 1.6 says whether an approved IR plan with every required section exists and is reviewed on
 time; every other built-in type has the same check under its own clause (``check_document``).
 
-``register`` also registers the DPP 2.2 parts kept by other apps (data-subject requests in
-``assets``, confidentiality agreements in ``access_reviews``): the policy library is the app of
-clause 2.2, and those apps' configs are not touched by it. Reasons carry versions, counts and ages,
-never names.
+The DPP 2.2 parts kept by other apps (data-subject requests in ``assets``, confidentiality
+agreements in ``access_reviews``) are registered by those apps from their own ``ready()``.
+Reasons carry versions, counts and ages, never names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from typing import cast
 
 from django.db.models import Min, Q
 from django.urls import reverse
 
+from grc.compliance.cadence_overrides import within
 from grc.compliance.cadences import Period, cadence_for, effective_cadences
 from grc.compliance.registry import CheckResult, register_check, register_provider
+from grc.compliance.services import open_obligation
+from grc.policies.acknowledgements import acknowledgements_sync
+from grc.policies.catalogue import BUILTIN_BY_CODE, BUILTIN_TYPES, IR_PLAN, required_by_dpp
+from grc.policies.models import Acknowledgement, Document, MajorChange
+from grc.policies.rules import acknowledgement_counts, major_change_review_due, review_state
+from grc.policies.selectors import current_document, ir_plan
+from grc.policies.services import major_change_obligation_open, major_change_review_days, review_obligation_open, version_missing_parts
 from grc.timefmt import span, time_left
 from grc.words import plural
 
@@ -33,8 +43,6 @@ ACKNOWLEDGEMENT_KIND = "policies.acknowledgement"
 
 def periodic_kinds() -> list[str]:
     """Every periodic review kind: the two generic ones and those of the built-in types."""
-    from grc.policies.catalogue import BUILTIN_TYPES
-
     return sorted({*PERIODIC_KINDS, *(entry["review_kind"] for entry in BUILTIN_TYPES)})
 
 
@@ -49,13 +57,9 @@ class DocumentReviewProvider:
         self.kind = kind
 
     def recipients(self, obligation):
-        from grc.policies.models import Document
-
         return _document_owner(Document.objects.select_related("owner").filter(pk=obligation.subject_id).first())
 
     def resync(self, *, now: datetime) -> int:
-        from grc.policies.models import Document
-        from grc.policies.services import review_obligation_open
 
         count = 0
         documents = (
@@ -71,16 +75,11 @@ class DocumentReviewProvider:
 
 class MajorChangeProvider:
     def recipients(self, obligation):
-        from grc.policies.models import MajorChange
-
         change = MajorChange.objects.select_related("document__owner").filter(pk=obligation.subject_id).first()
         return _document_owner(change.document if change else None)
 
     def resync(self, *, now: datetime) -> int:
         """Re-date every unreviewed change from the current ``POLICY_MAJOR_CHANGE_REVIEW_DAYS``."""
-        from grc.policies.models import MajorChange
-        from grc.policies.rules import major_change_review_due
-        from grc.policies.services import major_change_obligation_open, major_change_review_days
 
         count = 0
         for change in MajorChange.objects.filter(review__isnull=True).select_related("document__type", "document__approver"):
@@ -100,8 +99,6 @@ class AcknowledgementProvider:
         return []
 
     def resync(self, *, now: datetime) -> int:
-        from grc.policies.acknowledgements import acknowledgements_sync
-
         return acknowledgements_sync(now=now)
 
 
@@ -122,8 +119,6 @@ def review_clock(document, overrides: dict[str, Period]) -> tuple[Period, dateti
     The type sets the period; a tighter period the security lead set for the type's review kind
     caps it (as ``obligation_open`` caps the obligation's due time, which is then the one to read).
     """
-    from grc.compliance.cadence_overrides import within
-    from grc.compliance.services import open_obligation
 
     own = Period(months=document.type.review_period_months)
     override = overrides.get(document.type.review_kind)
@@ -149,10 +144,6 @@ def major_changes_due_by(moment: datetime, overrides: dict[str, Period]) -> Q:
 def check_ir_plan(now: datetime) -> CheckResult:
     """DPP 1.6: an approved IR plan with every required section, reviewed every 6 months (or the tighter period
     in force) and after major changes."""
-    from grc.policies.models import MajorChange
-    from grc.policies.rules import review_state
-    from grc.policies.selectors import ir_plan
-    from grc.policies.services import version_missing_parts
 
     plan = ir_plan()
     overrides = overrides_in_force()
@@ -168,7 +159,9 @@ def check_ir_plan(now: datetime) -> CheckResult:
         return CheckResult("not_met", f"the IR plan in force (version {version.number}) lacks: {', '.join(missing).lower()}", url)
     reviewed = plan.last_reviewed_at
     since = (
-        f"last reviewed {span(now - reviewed)} ago" if reviewed else f"approved {span(now - version.approved_at)} ago, not reviewed since"
+        f"last reviewed {span(now - reviewed)} ago"
+        if reviewed
+        else f"approved {span(now - cast(datetime, version.approved_at))} ago, not reviewed since"
     )
     period, due = review_clock(plan, overrides)
     reason = f"IR plan version {version.number} in force; {since}; due every {period}"
@@ -194,11 +187,6 @@ def check_document(code: str, now: datetime) -> CheckResult:
     Without an approved version the clause is not met when the DPP asks for the document itself
     (``required_by_dpp`` in the catalogue), otherwise at risk.
     """
-    from grc.policies.catalogue import BUILTIN_BY_CODE, required_by_dpp
-    from grc.policies.models import Acknowledgement, MajorChange
-    from grc.policies.rules import acknowledgement_counts, review_state
-    from grc.policies.selectors import current_document
-    from grc.policies.services import version_missing_parts
 
     document = current_document(code)
     name = document.type.name if document else BUILTIN_BY_CODE[code]["name"]
@@ -214,13 +202,15 @@ def check_document(code: str, now: datetime) -> CheckResult:
         return CheckResult("not_met", f"the {name.lower()} in force (version {version.number}) lacks: {', '.join(missing).lower()}", url)
     reviewed = document.last_reviewed_at
     since = (
-        f"last reviewed {span(now - reviewed)} ago" if reviewed else f"approved {span(now - version.approved_at)} ago, not reviewed since"
+        f"last reviewed {span(now - reviewed)} ago"
+        if reviewed
+        else f"approved {span(now - cast(datetime, version.approved_at))} ago, not reviewed since"
     )
     period, due = review_clock(document, overrides)
     reason = f"{name} version {version.number} in force; {since}; due every {period}"
     state = review_state(due_at=due, warning=cadence_for(document.type.review_kind).warning, now=now)
     worst = "not_met" if state == "overdue" else "at_risk" if state == "due_soon" else "met"
-    if state in ("overdue", "due_soon"):
+    if state in ("overdue", "due_soon") and due is not None:  # (these states need a due time)
         reason += f"; the review is {time_left(due, now)}"
     if version.requires_acknowledgement:
         counts = acknowledgement_counts(
@@ -243,31 +233,14 @@ def check_document(code: str, now: datetime) -> CheckResult:
     return CheckResult(worst, reason, url)
 
 
-def document_checks() -> list[tuple[str, str, object]]:
+def document_checks() -> list[tuple[str, str, Callable[[datetime], CheckResult]]]:
     """(clause, check name, check) of every built-in type but the IR plan (which has its own)."""
-    from functools import partial
-
-    from grc.policies.catalogue import BUILTIN_TYPES, IR_PLAN
 
     return [
         (entry["clause"], f"{entry['name']} approved and reviewed", partial(check_document, entry["code"]))
         for entry in BUILTIN_TYPES
         if entry["code"] != IR_PLAN
     ]
-
-
-def register_related_apps() -> None:
-    """DPP 2.2's records kept by other apps: data-subject requests and confidentiality agreements."""
-    from django.apps import apps
-
-    if apps.is_installed("assets"):
-        from assets.dsar_obligations import register as register_dsar
-
-        register_dsar()
-    if apps.is_installed("access_reviews"):
-        from access_reviews.confidentiality import register as register_confidentiality
-
-        register_confidentiality()
 
 
 def register() -> None:
@@ -278,4 +251,3 @@ def register() -> None:
     register_check("1.6", "policies.ir_plan", check_ir_plan, title="Incident response plan approved and reviewed")
     for clause, name, check in document_checks():
         register_check(clause, name, check)
-    register_related_apps()

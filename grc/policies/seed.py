@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from grc.classification import LEVELS
 from grc.policies import services
 from grc.policies.acknowledgements import acknowledgement_record
 from grc.policies.catalogue import BUILTIN_BY_CODE, DEFAULT_INCIDENT_TYPES, IR_PLAN, document_types_ensure
-from grc.policies.classification import LEVELS
-from grc.policies.models import ChangeCategory, DocumentType
+from grc.policies.models import ChangeCategory, DocumentReview, DocumentType
 from grc.timefmt import add_months
 
 IR_PLAN_SECTIONS = {
@@ -106,8 +106,6 @@ VALUES = {"backup_restore": {"rto_hours": 4, "rpo_hours": 24}}
 
 def seed_library(ctx) -> None:
     """Every other built-in document, approved at different times, with acknowledgements."""
-    from grc.policies.models import DocumentReview
-
     lead = ctx.users["lead"]
     made = []
     for code, days_ago, approver_key, acknowledged_by, reviewed_days_ago in LIBRARY:

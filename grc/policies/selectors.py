@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from grc.policies.catalogue import BUILTIN_BY_CODE, IR_PLAN
-from grc.policies.models import Document, DocumentReview, DocumentVersion, MajorChange
+from grc.policies.models import Acknowledgement, Document, DocumentReview, DocumentVersion, MajorChange, VersionStatus
+from grc.policies.rules import acknowledgement_counts, missing_parts
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def ir_plan() -> Document | None:
 
 def incident_types() -> IncidentTypes:
     plan = Document.objects.filter(type__code=IR_PLAN, current_version__isnull=False).select_related("current_version").first()
-    if plan is not None:
+    if plan is not None and plan.current_version is not None:  # filtered: it has a version in force
         types = [t for t in plan.current_version.lists.get("incident_types", []) if t]
         if types:
             return IncidentTypes(types=types, version=plan.current_version)
@@ -111,14 +113,12 @@ def documents_evidence(start: date | datetime, end: date | datetime, *, codes: l
     step-up time), the versions approved, reviews signed and major changes logged in the period,
     the review clock, and the acknowledgement counts of the version in force at the end.
     """
-    from grc.policies.models import Acknowledgement
-    from grc.policies.rules import acknowledgement_counts, missing_parts
 
     start, end = period_bounds(start, end)
-    documents = Document.objects.select_related("type", "current_version").order_by("type__position", "title")
+    queryset = Document.objects.select_related("type", "current_version").order_by("type__position", "title")
     if codes is not None:
-        documents = documents.filter(type__code__in=codes)
-    documents = list(documents.prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.select_related("approved_by"))))
+        queryset = queryset.filter(type__code__in=codes)
+    documents = list(queryset.prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.select_related("approved_by"))))
     ids = [d.pk for d in documents]
     reviews: dict[int, list[DocumentReview]] = {pk: [] for pk in ids}
     for review in (
@@ -153,7 +153,7 @@ def documents_evidence(start: date | datetime, end: date | datetime, *, codes: l
         version = at_end[document.pk]
         type_ = document.type
         approval = None
-        if version is not None:
+        if version is not None and version.approved_at is not None:  # the version in force is an approved one
             approver = version.approved_by
             approval = Approval(
                 version_number=version.number,
@@ -174,7 +174,7 @@ def documents_evidence(start: date | datetime, end: date | datetime, *, codes: l
                 approval=approval,
                 versions_approved=sorted(
                     (v for v in document.versions.all() if v.approved_at is not None and start <= v.approved_at < end),
-                    key=lambda v: v.approved_at,
+                    key=lambda v: cast(datetime, v.approved_at),  # filtered: approved
                 ),
                 reviews=reviews[document.pk],
                 major_changes=changes[document.pk],
@@ -200,3 +200,24 @@ def document_evidence(code: str, start: date | datetime, end: date | datetime) -
     """One document type's evidence for the period (None when no such document exists)."""
     found = documents_evidence(start, end, codes=[code])
     return found[0] if found else None
+
+
+# --- the evidence pack and the Amazon questionnaire (grc.evidence, grc.kit) ------------------------
+def approved_versions_before(document: Document, moment: datetime) -> QuerySet[DocumentVersion]:
+    """The document's versions approved before ``moment`` (drafts left out), newest first, with the approver."""
+    return (
+        document.versions.exclude(status=VersionStatus.DRAFT)
+        .filter(approved_at__lt=moment)
+        .select_related("approved_by")
+        .order_by("-number")
+    )
+
+
+def major_change_counts(*, now: datetime, since: datetime) -> dict[str, int]:
+    """Major changes logged since ``since`` (``year``), not yet reviewed (``unreviewed``) and
+    unreviewed past their review date at ``now`` (``overdue``). One query."""
+    return MajorChange.objects.aggregate(
+        year=Count("id", filter=Q(changed_at__gte=since)),
+        unreviewed=Count("id", filter=Q(review__isnull=True)),
+        overdue=Count("id", filter=Q(review__isnull=True, review_due_at__lte=now)),
+    )

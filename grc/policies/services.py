@@ -18,6 +18,7 @@ from django.db import transaction
 
 from grc.audit.services import record_change
 from grc.compliance.services import obligation_complete, obligation_open
+from grc.policies.acknowledgements import acknowledgements_request, acknowledgements_waive_superseded
 from grc.policies.files import attach_version_file
 from grc.policies.models import (
     ChangeCategory,
@@ -101,7 +102,11 @@ def document_update(*, document: Document, title: str, owner, approver, by, now:
     document.save()
     if document.current_version_id is not None and "approver" in changed and document.review_due_at is not None:
         # the open review follows the new approver
-        anchor = document.last_reviewed_at or document.current_version.approved_at
+        anchor = document.last_reviewed_at
+        if anchor is None:
+            version = document.current_version
+            assert version is not None and version.approved_at is not None  # the version in force is approved
+            anchor = version.approved_at
         review_obligation_open(document=document, anchor_at=anchor)
     record_change("updated", document, request=request, actor=by, changed_fields=changed)
     return document
@@ -186,7 +191,7 @@ def version_missing_parts(version: DocumentVersion) -> list[str]:
 
 
 @transaction.atomic
-def version_approve(*, version: DocumentVersion, by, step_up_at: datetime, now: datetime, request=None) -> DocumentVersion:
+def version_approve(*, version: DocumentVersion, by, step_up_at: datetime | None, now: datetime, request=None) -> DocumentVersion:
     """Approve a draft: it becomes the version in force; the one before is superseded.
 
     Refused while a required section is empty (DPP 1.6 names the sections the IR plan needs).
@@ -214,7 +219,6 @@ def version_approve(*, version: DocumentVersion, by, step_up_at: datetime, now: 
         obligation_complete(kind=document.type.review_kind, subject=None, completed_at=now, completed_by=by, open_next=False)
         review_obligation_open(document=document, anchor_at=now)
     record_change("approved", version, request=request, actor=by, changed_fields=["status", "approved_by", "approved_at"])
-    from grc.policies.acknowledgements import acknowledgements_request, acknowledgements_waive_superseded
 
     acknowledgements_waive_superseded(version=version, now=now)
     if version.requires_acknowledgement:

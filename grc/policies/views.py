@@ -6,6 +6,9 @@ Approving a version and signing a review need a fresh one-time code (step-up MFA
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -46,8 +49,9 @@ def index(request):
     counts = _acknowledgement_counts([d.current_version_id for d in documents if d.current_version_id], now)
     for document in documents:
         warning = cadence_for(document.type.review_kind).warning
-        document.review_state = review_state(due_at=document.review_due_at, warning=warning, now=now)
-        document.ack_counts = counts.get(document.current_version_id) if document.current_version_id else None
+        shown = cast(Any, document)  # the two template-only attributes are not model fields
+        shown.review_state = review_state(due_at=document.review_due_at, warning=warning, now=now)
+        shown.ack_counts = counts.get(document.current_version_id) if document.current_version_id else None
     missing_types = list(DocumentType.objects.filter(document__isnull=True))
     context = {
         "documents": documents,
@@ -179,7 +183,7 @@ def _acknowledgement_context(user, version, in_force: bool, now) -> dict:
     if not version.requires_acknowledgement or version.is_draft:
         return {}
     mine = Acknowledgement.objects.filter(version=version, user=user).first()
-    context = {
+    context: dict[str, Any] = {
         "my_ack": mine,
         "may_acknowledge": in_force and user.role in WORKFORCE_ROLES and (mine is None or mine.acknowledged_at is None),
     }
@@ -255,13 +259,15 @@ def review_sign(request, pk: int):
         raise deny(request, "not the approver")
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        step_up_at = step_up_time(request)
+        assert step_up_at is not None  # step_up_required: the step-up is fresh
         try:
             review = services.document_review_sign(
                 document=document,
                 reviewer=request.user,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
-                step_up_at=step_up_time(request),
+                step_up_at=step_up_at,
                 now=timezone.now(),
                 request=request,
             )
@@ -284,7 +290,8 @@ def major_change_create(request):
     if request.GET.get("document"):
         initial["document"] = request.GET["document"]
     form = MajorChangeForm(request.POST or None, initial=initial)
-    if not form.fields["document"].queryset.exists():
+    documents = cast(forms.ModelChoiceField, form.fields["document"]).queryset  # set by the form: never None
+    if documents is None or not documents.exists():
         messages.info(request, "Create the incident response plan first: major changes open reviews of it.")
         return redirect("policies:index")
     if request.method == "POST" and form.is_valid():

@@ -4,8 +4,10 @@ Almost certain; 1 Negligible … 5 Severe), so everyone scores against the same 
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Model
 from django.utils import timezone
 
 from grc.accounts.models import Role, User
@@ -20,6 +22,13 @@ LEVEL_SCALES = {
     "residual_likelihood": LIKELIHOOD,
     "residual_impact": IMPACT,
 }
+
+
+def related_model(name: str) -> type[Model]:
+    """The model of one of the risk's many-to-many fields (the register imports no domain app)."""
+    model = Risk._meta.get_field(name).related_model
+    assert isinstance(model, type)  # a model class, never the "self" placeholder
+    return model
 
 
 def signers():
@@ -85,13 +94,14 @@ class RiskForm(StyledModelForm):
         for name in LEVEL_FIELDS:
             self.fields[name] = level_field(name)
             self.fields[name].widget.attrs["class"] = "form-select"
-        self.fields["clauses"].choices = [(clause, f"{clause} {title}") for clause, title in clause_catalogue()]
-        self.fields["owner"].queryset = signers()
+        cast(forms.ChoiceField, self.fields["clauses"]).choices = [(clause, f"{clause} {title}") for clause, title in clause_catalogue()]
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = signers()
         self.fields["owner"].help_text = "Keeps the risk current and its treatment moving."
-        assets = Risk._meta.get_field("affected_assets").related_model.objects.filter(retired_at__isnull=True).order_by("tag")
-        self.fields["affected_assets"].queryset = assets
+        assets = related_model("affected_assets")._default_manager.filter(retired_at__isnull=True).order_by("tag")
+        cast(forms.ModelChoiceField, self.fields["affected_assets"]).queryset = assets
         self.fields["affected_assets"].help_text = "From the asset inventory (DPP 2.3). Hold Ctrl or ⌘ to choose several."
-        self.fields["affected_systems"].queryset = Risk._meta.get_field("affected_systems").related_model.objects.order_by("name")
+        systems = related_model("affected_systems")._default_manager.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["affected_systems"]).queryset = systems
         self.fields["affected_systems"].help_text = "From the access-review registry. Hold Ctrl or ⌘ to choose several."
         for name in ("affected_assets", "affected_systems"):
             self.fields[name].widget.attrs["size"] = 6
@@ -104,7 +114,7 @@ class RiskForm(StyledModelForm):
             del self.fields["source"]
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # ModelForm.clean returns cleaned_data
         if all(data.get(name) is not None for name in LEVEL_FIELDS):
             for field, message in levels_problems(data).items():
                 self.add_error(field, message)
@@ -122,7 +132,7 @@ class ActionForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = workforce()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = workforce()
 
 
 class ActionCloseForm(StyledForm):
@@ -157,7 +167,7 @@ class AcceptanceDecisionForm(StyledForm):
     note = forms.CharField(label="Note", max_length=300, required=False, help_text="Required when you reject. No names.")
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if data.get("decision") == "reject" and not (data.get("note") or "").strip():
             self.add_error("note", "Say why the acceptance is rejected.")
         return data
@@ -174,7 +184,7 @@ class ReviewStartForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approvers"].queryset = signers()
+        cast(forms.ModelChoiceField, self.fields["approvers"]).queryset = signers()
 
 
 class ItemDecisionForm(StyledForm):

@@ -115,10 +115,10 @@ def heatmap_svg(
             parts.extend(cell)
     axis_y = TOP + size
     for impact in LEVELS:
-        x = LEFT + (impact - 1) * CELL + CELL / 2
-        parts.append(f'<text x="{x:g}" y="{axis_y + 16}" text-anchor="middle" font-size="11" fill="#1d2125">{impact}</text>')
+        centre = LEFT + (impact - 1) * CELL + CELL / 2
+        parts.append(f'<text x="{centre:g}" y="{axis_y + 16}" text-anchor="middle" font-size="11" fill="#1d2125">{impact}</text>')
         parts.append(
-            f'<text x="{x:g}" y="{axis_y + 29}" text-anchor="middle" font-size="9" fill="#57606a">{escape(IMPACT[impact].label)}</text>'
+            f'<text x="{centre:g}" y="{axis_y + 29}" text-anchor="middle" font-size="9" fill="#57606a">{escape(IMPACT[impact].label)}</text>'
         )
     parts.append(
         f'<text x="{LEFT + size / 2:g}" y="{axis_y + 48}" text-anchor="middle" font-size="11" font-weight="bold" fill="#57606a">Impact →</text>'

@@ -364,11 +364,13 @@ class RiskReviewItem(models.Model):
 
     @property
     def new_inherent_score(self) -> int | None:
-        return self.new_inherent_likelihood * self.new_inherent_impact if self.decision == ReviewDecision.RESCORED else None
+        likelihood, impact = self.new_inherent_likelihood, self.new_inherent_impact  # set when rescored (check constraint)
+        return likelihood * impact if self.decision == ReviewDecision.RESCORED and likelihood is not None and impact is not None else None
 
     @property
     def new_residual_score(self) -> int | None:
-        return self.new_residual_likelihood * self.new_residual_impact if self.decision == ReviewDecision.RESCORED else None
+        likelihood, impact = self.new_residual_likelihood, self.new_residual_impact  # set when rescored (check constraint)
+        return likelihood * impact if self.decision == ReviewDecision.RESCORED and likelihood is not None and impact is not None else None
 
 
 class RiskReviewSignature(models.Model):

@@ -14,17 +14,23 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from grc.accounts.models import Role, User
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.registry import CheckResult, register_check, register_provider
-from grc.risks.services.register import ACCEPTANCE_REVISIT, ANNUAL_REVIEW, TREATMENT_ACTION
+from grc.compliance.services import obligation_open
+from grc.risks import rules
+from grc.risks.kinds import ACCEPTANCE_REVISIT, ANNUAL_REVIEW, TREATMENT_ACTION
+from grc.risks.models import AcceptanceStatus, ActionStatus, ReviewStatus, Risk, RiskAcceptance, RiskReview, RiskStatus, TreatmentAction
+from grc.risks.selectors import flag_q, register_queryset
+from grc.risks.services.register import annual_review_obligation_ensure
+from grc.risks.services.treatment import action_obligation_open
+from grc.timefmt import span
 from grc.words import plural
 
 CHECK_NAME = "risks.register"
 
 
 def _leads() -> list:
-    from grc.accounts.models import Role, User
-
     return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True).order_by("pk"))
 
 
@@ -34,16 +40,12 @@ def _unique(users) -> list:
 
 class AnnualReviewProvider:
     def recipients(self, obligation):
-        from grc.risks.models import ReviewStatus, RiskReview
-
         review = RiskReview.objects.filter(status=ReviewStatus.OPEN).first()
         approvers = list(review.approvers.filter(is_active=True)) if review is not None else []
         return _unique([*approvers, *_leads()])
 
     def resync(self, *, now: datetime) -> int:
         """Start the clock if risks are recorded and it is not running (e.g. after a data import)."""
-        from grc.risks.models import Risk
-        from grc.risks.services.register import annual_review_obligation_ensure
 
         if not Risk.objects.exists():
             return 0
@@ -53,14 +55,10 @@ class AnnualReviewProvider:
 
 class TreatmentActionProvider:
     def recipients(self, obligation):
-        from grc.risks.models import TreatmentAction
-
         action = TreatmentAction.objects.select_related("risk__owner").filter(pk=obligation.subject_id).first()
         return [action.risk.owner] if action is not None else []
 
     def resync(self, *, now: datetime) -> int:
-        from grc.risks.models import ActionStatus, TreatmentAction
-        from grc.risks.services.treatment import action_obligation_open
 
         count = 0
         for action in TreatmentAction.objects.filter(status=ActionStatus.OPEN).select_related("risk", "owner"):
@@ -74,8 +72,6 @@ class AcceptanceRevisitProvider:
         return _leads()
 
     def resync(self, *, now: datetime) -> int:
-        from grc.compliance.services import obligation_open
-        from grc.risks.models import AcceptanceStatus, RiskAcceptance, RiskStatus
 
         count = 0
         approved = RiskAcceptance.objects.filter(status=AcceptanceStatus.APPROVED, risk__status=RiskStatus.OPEN).select_related(
@@ -83,6 +79,7 @@ class AcceptanceRevisitProvider:
         )
         for acceptance in approved:
             risk = acceptance.risk
+            assert acceptance.decided_at is not None  # an approved acceptance has its decision time (check constraint)
             obligation_open(
                 kind=ACCEPTANCE_REVISIT,
                 subject=risk,
@@ -98,10 +95,6 @@ class AcceptanceRevisitProvider:
 
 def check_risk_register(now: datetime) -> CheckResult:
     """1.6: a risk assessment that tracks known risks; those above the appetite have a treatment plan."""
-    from grc.risks import rules
-    from grc.risks.models import Risk, RiskStatus
-    from grc.risks.selectors import flag_q, register_queryset
-    from grc.timefmt import span
 
     url = reverse("risks:index")
     every = effective_cadence(ANNUAL_REVIEW).period  # the period in force (the security lead may tighten it)

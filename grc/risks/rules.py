@@ -63,7 +63,7 @@ class Band(StrEnum):
 BAND_LIMITS = ((4, Band.LOW), (9, Band.MEDIUM), (16, Band.HIGH), (25, Band.CRITICAL))
 
 
-def check_level(value: int, what: str = "level") -> int:
+def check_level(value: object, what: str = "level") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value not in LEVELS:
         raise ValueError(f"{what} must be a whole number from 1 to 5, not {value!r}")
     return value

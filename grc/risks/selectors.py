@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, cast
 
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from grc.compliance.services import open_obligation
 from grc.risks import rules
 from grc.risks.heatmap import Grid, grid_from_totals, heatmap_counts
 from grc.risks.models import (
@@ -37,6 +39,7 @@ from grc.risks.models import (
     Treatment,
     TreatmentAction,
 )
+from grc.risks.services.register import ANNUAL_REVIEW
 from grc.risks.sources import source_label, source_url
 
 
@@ -49,6 +52,24 @@ def person(user) -> str:
 def _count(queryset) -> Coalesce:
     counted = queryset.order_by().values("risk").annotate(n=Count("pk")).values("n")[:1]
     return Coalesce(Subquery(counted), Value(0))
+
+
+class RegisterAnnotations(Protocol):
+    """What ``register_queryset`` adds to each risk (annotations, not model fields)."""
+
+    action_count: int
+    done_count: int
+    open_actions: int
+    overdue_actions: int
+    next_action_due: datetime | None
+    acceptance_expires_at: datetime | None
+    acceptance_pending: bool
+    plan_in_place: bool
+
+
+def annotations_of(risk: Risk) -> RegisterAnnotations:
+    """The annotations of a risk read through ``register_queryset`` (typed for mypy; no query)."""
+    return cast(RegisterAnnotations, risk)
 
 
 def register_queryset(*, now: datetime) -> QuerySet[Risk]:
@@ -95,14 +116,15 @@ def flag_q(flag: str, *, appetite: int, now: datetime) -> Q:
 
 def facts_of(risk: Risk) -> rules.RiskFacts:
     """The plain facts of an annotated risk (``register_queryset``)."""
+    extra = annotations_of(risk)
     return rules.RiskFacts(
         is_open=risk.status == RiskStatus.OPEN,
         residual_score=risk.residual_score,
         treatment=risk.treatment,
-        action_count=risk.action_count,
-        overdue_actions=risk.overdue_actions,
-        acceptance_expires_at=risk.acceptance_expires_at,
-        acceptance_pending=bool(risk.acceptance_pending),
+        action_count=extra.action_count,
+        overdue_actions=extra.overdue_actions,
+        acceptance_expires_at=extra.acceptance_expires_at,
+        acceptance_pending=bool(extra.acceptance_pending),
     )
 
 
@@ -171,6 +193,7 @@ class RegisterEntry:
 
 def entry_for(risk: Risk, *, appetite: int, now: datetime) -> RegisterEntry:
     facts = facts_of(risk)
+    extra = annotations_of(risk)
     return RegisterEntry(
         pk=risk.pk,
         reference=risk.reference,
@@ -186,20 +209,20 @@ def entry_for(risk: Risk, *, appetite: int, now: datetime) -> RegisterEntry:
         residual_score=risk.residual_score,
         treatment=risk.treatment,
         treatment_label=risk.get_treatment_display(),
-        plan_in_place=bool(risk.plan_in_place),
+        plan_in_place=bool(extra.plan_in_place),
         plan=rules.plan_summary(
             treatment=risk.treatment,
-            action_count=risk.action_count,
-            done_count=risk.done_count,
-            acceptance_expires_at=timezone.localtime(risk.acceptance_expires_at) if risk.acceptance_expires_at else None,
+            action_count=extra.action_count,
+            done_count=extra.done_count,
+            acceptance_expires_at=timezone.localtime(extra.acceptance_expires_at) if extra.acceptance_expires_at else None,
             now=now,
         ),
-        actions_open=risk.open_actions,
-        actions_done=risk.done_count,
-        actions_overdue=risk.overdue_actions,
-        next_action_due=risk.next_action_due,
-        acceptance_expires_at=risk.acceptance_expires_at,
-        acceptance_pending=bool(risk.acceptance_pending),
+        actions_open=extra.open_actions,
+        actions_done=extra.done_count,
+        actions_overdue=extra.overdue_actions,
+        next_action_due=extra.next_action_due,
+        acceptance_expires_at=extra.acceptance_expires_at,
+        acceptance_pending=bool(extra.acceptance_pending),
         clauses=tuple(risk.clauses or ()),
         source=source_label(risk.source_type, risk.source_id),
         source_url=source_url(risk.source_type, risk.source_id),
@@ -277,8 +300,6 @@ def risk_register(*, now: datetime, include_closed: bool = False, appetite: int 
 
 
 def next_review_due_at() -> datetime | None:
-    from grc.compliance.services import open_obligation
-    from grc.risks.services.register import ANNUAL_REVIEW
 
     obligation = open_obligation(ANNUAL_REVIEW, None)
     return obligation.due_at if obligation is not None else None
@@ -402,3 +423,9 @@ def annual_reviews(
         )
         for review in reviews
     ]
+
+
+# --- the REST API (grc.api) -----------------------------------------------------------------------
+def risks_for_list() -> QuerySet[Risk]:
+    """Every risk with its owner and affected assets and systems (no annotations)."""
+    return Risk.objects.select_related("owner").prefetch_related("affected_assets", "affected_systems")

@@ -51,7 +51,7 @@ def parse_source(value: str | None) -> tuple[str, int] | None:
     return kind, int(pk)
 
 
-def source_object(kind: str, pk: int):
+def source_object(kind: str, pk: int | None):
     """The record a risk was raised from, or None when it is gone (or the kind is unknown)."""
     source = KINDS.get(kind)
     if source is None or pk is None:

@@ -16,8 +16,8 @@ from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, SECURITY_LEAD, WORKFORCE, deny, role_required
 from grc.accounts.stepup import step_up_is_fresh, step_up_redirect
 from grc.audit.services import record_download, record_view
+from grc.compliance.lookups import INCIDENT_TYPES, ask
 from grc.csvio import csv_response
-from grc.policies.selectors import incident_types
 from grc.tables import table_page
 from grc.widgets import use_fast_widgets
 from incidents import services
@@ -31,7 +31,7 @@ from incidents.selectors import detection_corrections, incident_list, timeline
 from incidents.views.common import add_errors
 from incidents.workflow import LABELS, advance_blockers, close_blockers, next_status
 
-INCIDENT_SORTS = {
+INCIDENT_SORTS: dict[str, str | tuple[str, ...]] = {
     "ref": "pk",
     "title": "title",
     "detected": "detected_at",
@@ -143,7 +143,7 @@ def triage(request, pk: int):
     incident, access = get_incident_for(request.user, pk)
     if not access.can_triage:
         raise deny(request, "incident closed")
-    types = incident_types()
+    types = ask(INCIDENT_TYPES)  # the policy library's: from the approved IR plan, else its built-in list
     initial = {
         "incident_type": incident.incident_type,
         "severity": incident.severity,

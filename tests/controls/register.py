@@ -10,8 +10,8 @@ from access_reviews.models import System
 from access_reviews.services.registry import account_create, system_create
 from assets.services.inventory import asset_create
 from grc.audit.canaries import canary_mark
-from grc.audit.reviews import log_review_record
 from grc.controls.services import control_entry_save
+from grc.oversight.log_reviews import log_review_record
 
 GOOD = {  # every system area within the DPP
     "identity": {

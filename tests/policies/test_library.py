@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from grc.audit.models import AuditEvent
+from grc.classification import LEVELS, RESTRICTED, level_for
 from grc.compliance.cadences import cadence_for
 from grc.compliance.registry import checks_for, provider_for
 from grc.compliance.services import open_obligation
 from grc.policies import services
 from grc.policies.catalogue import BUILTIN_BY_CODE, BUILTIN_TYPES, IR_PLAN, document_types_ensure, required_by_dpp
-from grc.policies.classification import LEVELS, RESTRICTED, level_for
 from grc.policies.models import DocumentType
 from grc.policies.obligations import check_document
 from grc.policies.rules import missing_parts, parse_number

@@ -3,7 +3,7 @@ annual-review clock, which starts with the first risk recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from grc.accounts.models import Role
+from grc.accounts.models import Role, User
 from grc.audit.services import record_change
+from grc.compliance.requirements import requirement_data
 from grc.compliance.services import obligation_open, obligation_waive, open_obligation
 from grc.risks import rules
+from grc.risks.kinds import ANNUAL_REVIEW, OWNER_ROLES, TREATMENT_ACTION
 from grc.risks.models import (
     ActionStatus,
     ReviewStatus,
@@ -27,12 +29,9 @@ from grc.risks.models import (
     SourceType,
     Treatment,
 )
+from grc.risks.services.treatment import acceptances_withdraw
 from grc.risks.sources import source_object
 
-ANNUAL_REVIEW = "risks.annual_review"
-TREATMENT_ACTION = "risks.treatment_action"
-ACCEPTANCE_REVISIT = "risks.acceptance_revisit"
-OWNER_ROLES = (Role.SECURITY_LEAD, Role.MANAGER)
 LEVEL_FIELDS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 TEXT_FIELDS = (
     "title",
@@ -50,8 +49,6 @@ FIELDS = (*TEXT_FIELDS, "owner", "clauses", *LEVEL_FIELDS)
 @lru_cache(maxsize=1)
 def clause_catalogue() -> tuple[tuple[str, str], ...]:
     """(clause, title) of every DPP clause, from the catalogue's file (no database needed)."""
-    from grc.compliance.requirements import requirement_data
-
     return tuple((item["clause"], item["title"]) for item in requirement_data())
 
 
@@ -64,7 +61,7 @@ def clean_clauses(clauses: Iterable[str]) -> list[str]:
     return [clause for clause in known if clause in chosen]  # catalogue order
 
 
-def levels_problems(values: dict[str, Any]) -> dict[str, str]:
+def levels_problems(values: Mapping[str, Any]) -> dict[str, str]:
     problems = {}
     for field in LEVEL_FIELDS:
         try:
@@ -127,7 +124,6 @@ def annual_review_obligation_ensure(*, now: datetime, owner=None):
     current = open_obligation(ANNUAL_REVIEW, None)
     if current is not None:
         return current
-    from grc.accounts.models import User
 
     last = RiskReview.objects.filter(status=ReviewStatus.COMPLETED).order_by("-completed_at").values_list("completed_at", flat=True).first()
     anchor = last or Risk.objects.order_by("identified_at").values_list("identified_at", flat=True).first() or now
@@ -198,8 +194,6 @@ def risk_update(*, risk: Risk, data: dict[str, Any], by, now: datetime, request=
     if any(before[field] != getattr(risk, field) for field in LEVEL_FIELDS):
         record_scores(risk=risk, reason=ScoreChangeReason.EDITED, by=by, now=now)
     if old_treatment == Treatment.ACCEPT and risk.treatment != Treatment.ACCEPT:
-        from grc.risks.services.treatment import acceptances_withdraw
-
         acceptances_withdraw(risk=risk, by=by, now=now, reason="the treatment is no longer accept", request=request)
     record_change("updated", risk, request=request, actor=by, changed_fields=changed)
     return risk
@@ -213,7 +207,6 @@ def risk_close(*, risk: Risk, reason: str, by, now: datetime, request=None) -> R
         raise ValidationError("This risk is already closed.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the risk no longer applies."})
-    from grc.risks.services.treatment import acceptances_withdraw
 
     for action in risk.actions.select_for_update().filter(status=ActionStatus.OPEN):
         action.status, action.completed_at, action.completed_by, action.note = ActionStatus.CANCELLED, now, by, "risk closed"

@@ -11,7 +11,7 @@ calendar months after the completion. Decisions are locked once the first approv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from django.urls import reverse
 from grc.accounts.models import Role
 from grc.audit.services import record_change
 from grc.compliance.services import obligation_complete, obligation_open
+from grc.risks.kinds import ANNUAL_REVIEW, OWNER_ROLES
 from grc.risks.models import (
     ReviewDecision,
     ReviewStatus,
@@ -31,7 +32,7 @@ from grc.risks.models import (
     RiskStatus,
     ScoreChangeReason,
 )
-from grc.risks.services.register import ANNUAL_REVIEW, LEVEL_FIELDS, OWNER_ROLES, _set_scores, levels_problems, record_scores
+from grc.risks.services.register import LEVEL_FIELDS, _set_scores, levels_problems, record_scores
 
 APPROVER_ROLES = OWNER_ROLES  # senior management: managers and security leads
 
@@ -80,7 +81,7 @@ def _snapshot_levels(item: RiskReviewItem) -> dict[str, int]:
 
 @transaction.atomic
 def item_decide(
-    *, item: RiskReviewItem, decision: str, levels: dict[str, int] | None = None, comment: str = "", by, now: datetime, request=None
+    *, item: RiskReviewItem, decision: str, levels: dict[str, int | None] | None = None, comment: str = "", by, now: datetime, request=None
 ) -> RiskReviewItem:
     """Confirm a risk as it stood, or re-score it (the risk changes at once; its history says so)."""
     item = RiskReviewItem.objects.select_for_update().select_related("review", "risk").get(pk=item.pk)
@@ -91,6 +92,7 @@ def item_decide(
         raise ValidationError("Only the review's approvers or a security lead decide on its risks.")
     if review.signatures.exists():
         raise ValidationError("An approver has signed this review: its decisions are locked.")
+    target: Mapping[str, int | None]
     if decision == ReviewDecision.CONFIRMED:
         target = _snapshot_levels(item)
         item.new_inherent_likelihood = item.new_inherent_impact = item.new_residual_likelihood = item.new_residual_impact = None
@@ -125,7 +127,9 @@ def review_pending(review: RiskReview) -> int:
 
 
 @transaction.atomic
-def review_sign(*, review: RiskReview, signer, note: str = "", step_up_at: datetime, now: datetime, request=None) -> RiskReviewSignature:
+def review_sign(
+    *, review: RiskReview, signer, note: str = "", step_up_at: datetime | None, now: datetime, request=None
+) -> RiskReviewSignature:
     """An approver signs (fresh one-time code); the last signature completes the review and
     restarts the 12-month clock from now."""
     review = RiskReview.objects.select_for_update().get(pk=review.pk)

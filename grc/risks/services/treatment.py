@@ -17,8 +17,8 @@ from django.db import transaction
 from grc.audit.services import record_change
 from grc.compliance.services import obligation_complete, obligation_open, obligation_waive
 from grc.risks import rules
+from grc.risks.kinds import ACCEPTANCE_REVISIT, OWNER_ROLES, TREATMENT_ACTION
 from grc.risks.models import AcceptanceStatus, ActionStatus, Risk, RiskAcceptance, Treatment, TreatmentAction
-from grc.risks.services.register import ACCEPTANCE_REVISIT, OWNER_ROLES, TREATMENT_ACTION
 
 APPROVER_ROLES = OWNER_ROLES  # a manager or a security lead approves an acceptance
 
@@ -117,7 +117,7 @@ def acceptance_request(*, risk: Risk, rationale: str, expires_at: datetime, by, 
 
 @transaction.atomic
 def acceptance_decide(
-    *, acceptance: RiskAcceptance, approve: bool, note: str, by, step_up_at: datetime, now: datetime, request=None
+    *, acceptance: RiskAcceptance, approve: bool, note: str, by, step_up_at: datetime | None, now: datetime, request=None
 ) -> RiskAcceptance:
     """Approve or reject an acceptance. Only a manager or security lead, never the requester."""
     acceptance = RiskAcceptance.objects.select_for_update().select_related("risk__owner").get(pk=acceptance.pk)

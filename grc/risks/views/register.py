@@ -27,7 +27,7 @@ from grc.risks.sources import parse_source, prefill, source_label, source_object
 from grc.risks.views.common import add_errors, error_text
 from grc.tables import table_page
 
-SORTS = {
+SORTS: dict[str, str | tuple[str, ...]] = {
     "ref": "pk",
     "title": "title",
     "inherent": ("inherent_score", "inherent_likelihood"),
@@ -184,7 +184,7 @@ def create(request):
     if raw_source and source_obj is None:
         messages.warning(request, "The record to raise the risk from was not found: the risk is recorded without a link.")
         source = None
-    elif source_obj is not None:
+    elif source_obj is not None and source is not None:  # a record was found: the source was given
         initial.update(prefill(source[0], source_obj))
     form = RiskForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

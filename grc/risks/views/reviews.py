@@ -17,14 +17,20 @@ from grc.audit.services import record_view
 from grc.compliance.services import open_obligation
 from grc.risks.access import get_review_for, get_review_item_for
 from grc.risks.forms import ItemDecisionForm, ReviewSignForm, ReviewStartForm
+from grc.risks.kinds import ANNUAL_REVIEW
 from grc.risks.models import ReviewDecision, ReviewStatus, RiskReview, RiskStatus
 from grc.risks.selectors import open_risks
 from grc.risks.services import reviews as service
-from grc.risks.services.register import ANNUAL_REVIEW, LEVEL_FIELDS
+from grc.risks.services.register import LEVEL_FIELDS
 from grc.risks.views.common import add_errors, error_text, step_up_time
 from grc.tables import table_page
 
-ITEM_SORTS = {"ref": "risk_id", "title": "risk__title", "residual": "risk__residual_score", "decision": "decision"}
+ITEM_SORTS: dict[str, str | tuple[str, ...]] = {
+    "ref": "risk_id",
+    "title": "risk__title",
+    "residual": "risk__residual_score",
+    "decision": "decision",
+}
 REVIEW_PAGE_SIZE = 50
 
 
