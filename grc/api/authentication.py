@@ -49,6 +49,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             if token is not None:
                 getattr(request, "_request", request).api_token_refused_id = token.pk
             raise exceptions.AuthenticationFailed(f"The token is not valid: {refusal}.")
+        assert token is not None  # token_for_key gives a refusal whenever it finds no token
         token_touch(token, now)
         mark_token(request, token)
         return token.user, token

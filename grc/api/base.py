@@ -4,6 +4,9 @@ rate limit, the body size limit, JSON only, cursor pages, and one audit event pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -19,6 +22,19 @@ from grc.api.parsers import BoundedJSONParser
 from grc.api.permissions import AreaPermission
 from grc.api.throttling import TokenRateThrottle
 from grc.audit.services import record_event
+
+if TYPE_CHECKING:
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.filters import BaseFilterBackend
+    from rest_framework.generics import BaseFilterProtocol
+    from rest_framework.pagination import BasePagination
+    from rest_framework.parsers import BaseParser
+    from rest_framework.permissions import _PermissionClass
+    from rest_framework.renderers import BaseRenderer
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.throttling import BaseThrottle
+    from rest_framework.views import APIView
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 ID_PATTERN = "[0-9]{1,18}"  # ids in paths: anything else is a 404, never a database error
@@ -62,22 +78,31 @@ def audit_call(request, response) -> None:
     )
 
 
-class ApiViewMixin:
+if TYPE_CHECKING:
+    # the mixin only ever precedes an APIView: let mypy check its super() calls against it
+    _MixinBase = APIView
+else:
+    _MixinBase = object
+
+
+class ApiViewMixin(_MixinBase):
+    # the same declared types as APIView / GenericAPIView in the drf stubs
     area = ""  # a key of grc.api.scopes.AREAS; empty: any valid token
-    authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [AreaPermission]
-    throttle_classes = [TokenRateThrottle]
-    renderer_classes = [JSONRenderer]
-    parser_classes = [BoundedJSONParser]  # depth and size limits: a JSON 400/413, never a 500
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = ApiCursorPagination
+    authentication_classes: Sequence[type[BaseAuthentication]] = [ApiTokenAuthentication]
+    permission_classes: Sequence[_PermissionClass] = [AreaPermission]
+    throttle_classes: Sequence[type[BaseThrottle]] = [TokenRateThrottle]
+    renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer]
+    # depth and size limits: a JSON 400/413, never a 500
+    parser_classes: Sequence[type[BaseParser]] = [BoundedJSONParser]
+    filter_backends: Sequence[type[BaseFilterBackend | BaseFilterProtocol[Any]]] = [DjangoFilterBackend]
+    pagination_class: type[BasePagination] | None = ApiCursorPagination
     lookup_value_regex = ID_PATTERN
 
-    def perform_authentication(self, request):
+    def perform_authentication(self, request: Request) -> None:
         super().perform_authentication(request)
         check_body_size(request)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         audit_call(request, response)
         return response

@@ -88,8 +88,10 @@ def api_exception_handler(exc, context):
     else:
         detail = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request failed."
         errors = [{"field": None, "reason": detail}]
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            extra["retry_after"] = int(exc.wait) + (exc.wait % 1 > 0)
+        # Throttled sets ``wait`` in __init__; the stubs do not declare it
+        wait: float | None = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+        if wait is not None:
+            extra["retry_after"] = int(wait) + (wait % 1 > 0)
     response.data = error_body(response.status_code, detail, errors, **extra)
     return response
 
@@ -110,7 +112,8 @@ def server_error(exc, context) -> Response:
     set_rollback()
     detail = "The server failed to handle this request; the error is logged. Try again later or tell the portal's administrators."
     response = json_error(status.HTTP_500_INTERNAL_SERVER_ERROR, detail)
-    response._has_been_logged = True  # django.utils.log.log_response would log it again, without the traceback
+    # django.utils.log.log_response would log it again, without the traceback (a private flag the stubs do not declare)
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -3,6 +3,8 @@ scopes the user's role can use, and how long it lives (at most 365 days)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from grc.accounts.models import Role
@@ -29,9 +31,9 @@ class TokenForm(StyledForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed = scopes_for_role(user.role)
-        self.fields["scopes"].choices = [(scope, scope) for scope in self.allowed]
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [(scope, scope) for scope in self.allowed]
         if user.role != Role.SECURITY_LEAD:
-            self.fields["kind"].choices = [(TokenKind.PERSONAL, TokenKind.PERSONAL.label)]
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [(TokenKind.PERSONAL, TokenKind.PERSONAL.label)]
 
     def scope_rows(self) -> list[dict]:
         """One row per area with its read and write checkbox (None where the role has none)."""

@@ -3,6 +3,8 @@ table, and the same cost on page 1 and page 20,000. Follow ``next`` until it is 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -33,7 +35,8 @@ class ApiCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound:
             raise self.invalid()
-        if cursor is not None and cursor.position is not None and not self.position_fits(cursor.position):
+        # decoded from the query string, the position is text (the stubs say int)
+        if cursor is not None and cursor.position is not None and not self.position_fits(cast(str, cursor.position)):
             raise self.invalid()
         return cursor
 

@@ -55,7 +55,7 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:  # no body at all (DRF passes None for an empty one)
-            return super().parse(stream, media_type, parser_context)
+            return super().parse(stream, media_type, parser_context)  # type: ignore[arg-type]  # DRF passes None; the stubs want a stream
         limit = max_body_bytes()
         raw = stream.read(limit + 1)
         if len(raw) > limit:

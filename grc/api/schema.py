@@ -28,7 +28,8 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     error = serializers.CharField(help_text="a short code: invalid, not_authenticated, permission_denied, not_found, rate_limited …")
     detail = serializers.CharField()
-    errors = FieldErrorSerializer(many=True)
+    # a declared field: DRF's metaclass moves it into _declared_fields, Serializer.errors stays a property
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
     retry_after = serializers.IntegerField(required=False, help_text="seconds to wait (429 only)")
 
 

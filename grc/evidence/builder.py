@@ -31,10 +31,16 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 
+from grc.compliance.posture import posture_counts
+from grc.compliance.registry import evaluation
+from grc.compliance.selectors import requirement_statuses
 from grc.evidence.clauses import scope_clauses, scope_label
 from grc.evidence.collect import CHUNK, ROW_LIMIT, Attachment, PackContext, display
 from grc.evidence.periods import Period
-from grc.evidence.sections.registry import Block, Evidence, blocks_for
+from grc.evidence.sections.catalogue import blocks_for
+from grc.evidence.sections.registry import Block, Evidence
+from grc.pdf import render_pdf_pages
+from grc.pdf_signing import pdf_sign
 
 logger = logging.getLogger("grc.evidence")
 FORMAT = "dpp-evidence-pack/1"
@@ -129,11 +135,6 @@ def assemble(
     zip_file: IO[bytes] | None = None,
     progress: Progress | None = None,
 ) -> Built:
-    from grc.compliance.registry import evaluation
-    from grc.compliance.selectors import requirement_statuses
-    from grc.pdf import render_pdf_pages
-    from grc.pdf_signing import pdf_sign
-
     progress = progress or _noop
     started = time.monotonic()
     progress(2, "Computing the DPP status of each clause")
@@ -204,8 +205,6 @@ def assemble(
 
 
 def _posture(sections: list[ClauseSection]) -> dict[str, int]:
-    from grc.compliance.posture import posture_counts
-
     return posture_counts(section.status for section in sections)
 
 

@@ -24,10 +24,35 @@ from django.db.models import Q
 
 from grc.csvio import neutralise
 from grc.evidence.periods import Period
-from grc.evidence.sections.registry import Mark, Table
 
 ROW_LIMIT = 25
 CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A value shown with a status colour (``met``, ``met_late``, ``not_met``, ``at_risk`` …)."""
+
+    text: str
+    status: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[list[Any]]  # display values (str or Mark), at most the row limit
+    total: int  # how many rows there are altogether
+    attachment: str = ""  # the CSV in the pack's ZIP with every row
+    empty: str = "None in this period."
+    note: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
 
 
 def display(value: Any) -> Any:
@@ -89,7 +114,7 @@ class Attachment:
         return self.recorded_sha256 == self.sha256
 
     def as_manifest(self) -> dict:
-        entry = {"path": self.path, "kind": self.kind, "clause": self.clause, "description": self.description}
+        entry: dict[str, Any] = {"path": self.path, "kind": self.kind, "clause": self.clause, "description": self.description}
         entry.update({"sha256": self.sha256, "size": self.size})
         if self.recorded_sha256:
             entry["recorded_sha256"] = self.recorded_sha256

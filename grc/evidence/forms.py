@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -50,13 +51,13 @@ class PackForm(StyledForm):
         self.scope = scope or []
         self.fields["clauses"] = ClauseField(label="Clauses", allowed=scope_clauses(self.scope), help_text=self.fields["clauses"].help_text)
         presets = preset_periods(today)
-        self.fields["preset"].choices = [
+        cast(forms.ChoiceField, self.fields["preset"]).choices = [
             (key, f"{label} ({presets[key].start:%d %b %Y} – {presets[key].end:%d %b %Y})" if key in presets else label)
             for key, label in PRESET_LABELS.items()
         ]
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         preset = data.get("preset")
         if preset == "custom":
             if not data.get("period_start") or not data.get("period_end"):
@@ -89,8 +90,12 @@ class GrantForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["auditor"].queryset = User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("last_name", "first_name")
-        self.fields["audit"].queryset = Audit.objects.exclude(status=AuditStatus.CLOSED).order_by("-starts_on")
+        cast(forms.ModelChoiceField, self.fields["auditor"]).queryset = User.objects.filter(role=Role.AUDITOR, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+        cast(forms.ModelChoiceField, self.fields["audit"]).queryset = Audit.objects.exclude(status=AuditStatus.CLOSED).order_by(
+            "-starts_on"
+        )
 
 
 class AuditForm(StyledModelForm):
@@ -114,7 +119,9 @@ class AuditForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(value, label) for value, label in AuditStatus.choices if value != AuditStatus.CLOSED]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (value, label) for value, label in AuditStatus.choices if value != AuditStatus.CLOSED
+        ]
 
 
 def workforce_users():
@@ -135,7 +142,7 @@ class FindingForm(StyledModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = workforce_users()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = workforce_users()
 
 
 class EvidenceForm(StyledForm):

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from grc.audit.services import record_event
+
 PAGE_VIEW_ACTION = "evidence.auditor.page_view"
 SIGN_IN_PATHS = ("/accounts/verify/", "/accounts/login/")
 SKIPPED_PREFIXES = ("/static/", "/healthz", "/favicon.ico")
@@ -67,8 +69,6 @@ class AuditorActivityMiddleware:
 
     @staticmethod
     def _record(request) -> None:
-        from grc.audit.services import record_event
-
         match = request.resolver_match
         view_name = (match.view_name if match else "")[:64]
         details = {"path_args": _id_arguments(match.kwargs)} if match and match.kwargs else {}

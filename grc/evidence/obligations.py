@@ -8,13 +8,15 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from grc.accounts.models import Role, User
+from grc.books import audit_keep_policy
 from grc.compliance.registry import CheckResult, register_check, register_provider
-from grc.evidence.services.audits import APPROVAL_KIND, FINDING_KIND
+from grc.evidence.models import AuditFinding, FindingStatus
+from grc.evidence.retention import retention_months
+from grc.evidence.services.audits import APPROVAL_KIND, FINDING_KIND, _finding_obligation
 
 
 def _leads():
-    from grc.accounts.models import Role, User
-
     return list(User.objects.filter(role=Role.SECURITY_LEAD, is_active=True))
 
 
@@ -24,8 +26,6 @@ class FindingProvider:
 
     def resync(self, *, now: datetime) -> int:
         """Every open finding has its remediation obligation, due at the agreed date."""
-        from grc.evidence.models import AuditFinding, FindingStatus
-        from grc.evidence.services.audits import _finding_obligation
 
         count = 0
         for finding in AuditFinding.objects.filter(status=FindingStatus.OPEN).select_related("owner", "audit"):
@@ -46,8 +46,6 @@ def check_books_retention(now: datetime) -> CheckResult:
     """DPP 3: books and records kept for the agreement period and 12 months after it. The audit
     trail is among them: the reason says what its purge keeps (``grc.books.audit_keep_policy``), and
     the check is at risk while ``AUDIT_RETENTION_DAYS`` alone would purge events DPP 3 still keeps."""
-    from grc.books import audit_keep_policy
-    from grc.evidence.retention import retention_months
 
     months = retention_months()
     if months < 12:

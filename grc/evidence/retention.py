@@ -40,6 +40,7 @@ def retention_words(now: datetime) -> str:
     if ended_on is None:
         return f"kept for the whole agreement (in force) and {months} months after it ends; nothing in scope is purged"
     until = books_kept_until(ended_on, months)
+    assert until is not None  # the agreement has ended: its retention has an end
     if now < until:
         return f"the agreement ended on {ended_on:%d %b %Y}: kept until {until:%d %b %Y} ({months} months after)"
     return f"the agreement ended on {ended_on:%d %b %Y}; the {months}-month retention ended on {until:%d %b %Y}"

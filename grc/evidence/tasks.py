@@ -5,6 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from grc.evidence.services.grants import grants_end_expired
+from grc.evidence.services.packs import pack_build, pack_lease_wait, packs_sweep
+
 
 @shared_task(bind=True, name="grc.evidence.tasks.build_pack", max_retries=None)
 def build_pack(self, pack_id: int) -> str:
@@ -14,8 +17,6 @@ def build_pack(self, pack_id: int) -> str:
     dies; that redelivered task finds the pack still "building" under the dead worker's lease, so
     it comes back when the lease runs out and builds it then, rather than giving up at once.
     """
-    from grc.evidence.services.packs import pack_build, pack_lease_wait
-
     pack = pack_build(pack_id=pack_id, now=timezone.now())
     wait = pack_lease_wait(pack_id, timezone.now())
     if wait is not None and not self.request.is_eager:
@@ -27,8 +28,6 @@ def build_pack(self, pack_id: int) -> str:
 def sweep_pack_leases() -> dict[str, int]:
     """Beat, every minute: queue again the packs whose worker stopped renewing its lease, or fail
     them with the reason once their attempts are used up."""
-    from grc.evidence.services.packs import packs_sweep
-
     return packs_sweep(timezone.now())
 
 
@@ -36,6 +35,4 @@ def sweep_pack_leases() -> dict[str, int]:
 def end_expired_grants() -> int:
     """Hourly: record the end of each auditor grant that ran out and move the auditor's access
     window to their next grant (access itself already stops at the grant's end)."""
-    from grc.evidence.services.grants import grants_end_expired
-
     return grants_end_expired(now=timezone.now())

@@ -280,7 +280,7 @@ def test_an_area_that_is_not_built_yet_says_so_instead_of_failing(monkeypatch, d
     today = timezone.localdate()
     ctx = PackContext(period=Period(today - timedelta(days=30), today), now=timezone.now(), clauses=["1.6", "2.2"], clause="1.6")
     assert "grc/risks/selectors.py" in risks.risk_register(ctx).unavailable
-    assert "grc/compliance/readiness.py" in compliance.readiness_evidence(ctx).unavailable
+    assert "grc/kit/readiness.py" in compliance.readiness_evidence(ctx).unavailable
     ctx.clause = "2.2"
     assert "assets/selectors.py" in policies.dsars(ctx).unavailable
     assert all(

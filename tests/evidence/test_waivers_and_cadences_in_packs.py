@@ -13,9 +13,9 @@ from access_reviews.models import DeprovisionTask
 from access_reviews.services.deprovision import task_cancel
 from access_reviews.services.registry import person_terminate
 from assets.services.deletion import deletion_request_create
-from grc.audit.reviews import log_review_record
 from grc.compliance.cadence_overrides import cadence_override_set
 from grc.compliance.cadences import Period
+from grc.oversight.log_reviews import log_review_record
 from tests.access_reviews.conftest import registry  # noqa: F401  (the fixture)
 from tests.assets.conftest import make_asset  # noqa: F401  (the fixture)
 from tests.evidence.conftest import build_pack, pdf_pages

@@ -13,9 +13,10 @@ privileged or MFA on away from an account is refused unless ``confirm_downgrades
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.db import transaction
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -28,18 +29,26 @@ from access_reviews.filters import FLAG_CHOICES, filter_flag
 from access_reviews.imports import accounts as account_import
 from access_reviews.imports.jobs import accounts_plan_apply
 from access_reviews.models import Account, Mfa, System
+from access_reviews.selectors import systems_with_account_counts
 from grc.api.areas.people import plan_errors
 from grc.api.base import ApiModelSerializer, ApiViewSet, IdFilter, MomentField
 from grc.audit.services import record_event
+
+if TYPE_CHECKING:
+    from access_reviews.models import Person
+    from assets.models import Asset
+    from grc.accounts.models import User
 
 MAX_SYNC_ROWS = 50_000
 
 
 class SystemSerializer(ApiModelSerializer):
-    owner = serializers.SlugRelatedField(
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="null only for the portal's own row (is_portal)"
     )
-    asset = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True, help_text="tag of the inventory asset, if any")
+    asset: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(
+        slug_field="tag", read_only=True, allow_null=True, help_text="tag of the inventory asset, if any"
+    )
     account_count = serializers.IntegerField(read_only=True, help_text="accounts present (not removed)")
     flagged_count = serializers.IntegerField(read_only=True)
 
@@ -64,9 +73,9 @@ class SystemSerializer(ApiModelSerializer):
 
 
 class AccountSerializer(ApiModelSerializer):
-    system = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    system: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(slug_field="name", read_only=True)
     system_id = serializers.IntegerField(read_only=True)
-    person = serializers.SlugRelatedField(slug_field="person_id", read_only=True, allow_null=True)
+    person: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(slug_field="person_id", read_only=True, allow_null=True)
     flags = serializers.SerializerMethodField()
 
     class Meta:
@@ -116,7 +125,7 @@ class AccountRowSerializer(serializers.Serializer):
 
 
 class AccountSyncSerializer(serializers.Serializer):
-    accounts = AccountRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)
+    accounts = AccountRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True passes max_length to the ListSerializer; the stubs omit it
     dry_run = serializers.BooleanField(default=False, help_text="true: return the preview and change nothing")
     confirm_downgrades = serializers.BooleanField(
         default=False, help_text="true: apply even though accounts lose privileged or MFA on (see the dry run's downgrades)"
@@ -140,7 +149,7 @@ class SyncRowSerializer(serializers.Serializer):
     name = serializers.CharField()
     person = serializers.CharField(allow_blank=True)
     privilege = serializers.CharField(required=False, allow_blank=True)
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = serializers.ListField(child=serializers.CharField(), required=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it to _declared_fields, so Serializer.fields stays
     values = SyncValueSerializer(many=True, required=False, help_text="changes: each field's stored and new value")
     downgrades = serializers.ListField(child=serializers.CharField(), required=False, help_text="changes: privileged and/or mfa taken away")
     flags = serializers.ListField(child=serializers.CharField(), required=False)
@@ -198,11 +207,7 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     filterset_fields = ["name", "in_scope", "holds_amazon_information"]
 
     def get_queryset(self):
-        present = Q(accounts__removed_at__isnull=True)
-        return System.objects.select_related("owner", "asset").annotate(
-            account_count=Count("accounts", filter=present),
-            flagged_count=Count("accounts", filter=present & Q(accounts__flag_count__gt=0)),
-        )
+        return systems_with_account_counts()
 
     @extend_schema(request=AccountSyncSerializer, responses={200: AccountSyncResultSerializer})
     @action(detail=True, methods=["post"], url_path="accounts/sync", url_name="accounts-sync")

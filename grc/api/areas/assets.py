@@ -5,6 +5,8 @@ fields, stores the flag count and keeps the retention obligations."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -15,8 +17,12 @@ from rest_framework.response import Response
 from assets.forms.inventory import owner_choices
 from assets.kinds import ALL_KIND_FIELDS, COMMON_FIELDS, ROP_FORM_FIELDS, STORE_FIELDS
 from assets.models import Asset, AssetKind, DataStore, Environment, StoreType
+from assets.selectors import assets_for_list, data_stores_for_list
 from assets.services import inventory
 from grc.api.base import ApiModelSerializer, ApiViewSet, UsernameField
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 TEXT_LIMIT = {"max_length": 5000}
 WRITABLE_FIELDS = ["kind", *COMMON_FIELDS, *ALL_KIND_FIELDS]
@@ -33,7 +39,7 @@ class DataStoreDetailsSerializer(ApiModelSerializer):
 
 
 class AssetSerializer(ApiModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     flags = serializers.SerializerMethodField(help_text="what breaks the DPP about it, in words")
     data_store = serializers.SerializerMethodField(help_text="id of its data-store details (data stores only)")
 
@@ -65,7 +71,7 @@ class AssetWriteSerializer(ApiModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
+        cast(UsernameField, self.fields["owner"]).queryset = owner_choices()
         if self.partial:
             self.fields.pop("kind")
 
@@ -104,7 +110,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     filterset_class = AssetFilter
 
     def get_queryset(self):
-        return Asset.objects.select_related("owner", "data_store")
+        return assets_for_list()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
@@ -192,4 +198,4 @@ class DataStoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     filterset_class = DataStoreFilter
 
     def get_queryset(self):
-        return DataStore.objects.select_related("asset__owner")
+        return data_stores_for_list()

@@ -4,6 +4,8 @@ Read by every role: staff see the obligations they own, the others all of them
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -16,11 +18,14 @@ from grc.compliance import selectors
 from grc.compliance.cadences import CADENCES
 from grc.compliance.filters import STATUS_LABELS, app_choices, clause_choices, kind_choices
 from grc.compliance.models import Obligation
-from grc.compliance.posture import RequirementState
+from grc.compliance.posture import RequirementState, posture_counts
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 
 class ObligationSerializer(ApiModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status = serializers.SerializerMethodField(
         help_text="open, due_soon, overdue, met, met_late or waived (closed because it no longer applies; never counted as met)"
     )
@@ -80,14 +85,15 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     filterset_class = ObligationFilter
 
     def get_queryset(self):
-        return selectors.visible_obligations(self.request.user)
+        # AreaPermission has let only a token's portal user through
+        return selectors.visible_obligations(cast("User", self.request.user))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
 
 class FindingOutSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="check or obligation")
+    source = serializers.CharField(help_text="check or obligation")  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it to _declared_fields, so Field.source stays
     name = serializers.CharField(help_text="the check's or obligation kind's stable name")
     title = serializers.CharField(help_text="what the portal's pages print")
     status = serializers.ChoiceField(choices=[state.value for state in RequirementState])
@@ -124,7 +130,7 @@ class DppStatusView(ApiViewMixin, GenericAPIView):
         return Response(
             {
                 "as_of": now,
-                "counts": selectors.posture_counts(row.status for row in rows),
+                "counts": posture_counts(row.status for row in rows),
                 "requirements": [
                     {
                         "clause": row.requirement.clause,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -38,6 +38,9 @@ from grc.controls.models import AREA_CHOICES, ControlEntry
 from grc.controls.rules import AT_RISK, NOT_MET, Verdict
 from grc.controls.selectors import RegisterFacts, entries_queryset, register_facts
 from grc.controls.services import control_entry_delete, control_entry_save, entry_changes, stored_state, validate_entry
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 MAX_BULK_ENTRIES = 1000
 # Keys of the service's ValidationError that are about the request, not one of the area's values.
@@ -81,7 +84,9 @@ class SubjectSerializer(serializers.Serializer):
 
 def entry_subject(entry: ControlEntry) -> dict[str, Any]:
     if entry.system_id:
+        assert entry.system is not None  # system_id is set
         return {"type": "system", "id": entry.system_id, "name": entry.system.name}
+    assert entry.data_store is not None  # the model's check constraint: a system or a data store
     return {"type": "data_store", "id": entry.data_store_id, "name": entry.data_store.tag}
 
 
@@ -89,7 +94,9 @@ class ControlEntrySerializer(ApiModelSerializer):
     clause = serializers.SerializerMethodField(help_text="the DPP clause of the area")
     subject = serializers.SerializerMethodField()
     values = serializers.DictField(read_only=True, help_text="the area's fields (see the area's schema on the register page)")
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="who re-attests it")
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="who re-attests it"
+    )
     review_due_at = serializers.SerializerMethodField(help_text="when it must be re-attested (the area's cadence)")
     stale = serializers.SerializerMethodField(help_text="past its re-attestation date")
     status = serializers.SerializerMethodField(help_text="the subject's verdict on the clause; null when the subject is not in scope")
@@ -177,9 +184,11 @@ class SystemRefField(NaturalKeyField):
         if not isinstance(data, str) or not storable_text(data):
             self.fail("invalid", slug_name="name or id")
         name = data.strip()
-        system = self.get_queryset().filter(name__iexact=name).first()
+        queryset = self.get_queryset()
+        assert queryset is not None  # a writable related field: DRF requires its queryset
+        system = queryset.filter(name__iexact=name).first()
         if system is None and name.isascii() and name.isdigit() and len(name) <= 18:
-            system = self.get_queryset().filter(pk=int(name)).first()
+            system = queryset.filter(pk=int(name)).first()
         if system is None:
             self.fail("does_not_exist", value=name)
         return system
@@ -226,7 +235,7 @@ class ControlEntryWriteSerializer(serializers.Serializer):
         max_length=500, required=False, allow_blank=True, help_text="empty or left out: keep the stored link"
     )
     values = serializers.DictField(help_text="the area's fields by name, e.g. retention_days: 365")
-    partial = serializers.BooleanField(default=False, help_text="true: fields left out of values keep their stored value")
+    partial = serializers.BooleanField(default=False, help_text="true: fields left out of values keep their stored value")  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it to _declared_fields, so BaseSerializer.partial stays
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -266,7 +275,7 @@ class ControlEntryWriteSerializer(serializers.Serializer):
 
 
 class ControlBulkSerializer(serializers.Serializer):
-    entries = ControlEntryWriteSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ENTRIES)
+    entries = ControlEntryWriteSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ENTRIES)  # type: ignore[call-arg]  # many=True passes max_length to the ListSerializer; the stubs omit it
     dry_run = serializers.BooleanField(default=False, help_text="true: say what would change and write nothing")
 
 
@@ -351,6 +360,7 @@ def plan_entry(raw: Any, *, user, now: datetime) -> Planned:
 def save_planned(planned: Planned, *, request, now: datetime) -> ControlEntry:
     data = planned.data
     if planned.action == "unchanged":
+        assert planned.existing is not None  # "unchanged" is said of an existing entry only
         return planned.existing  # nothing to record: same values, owner, link and "as of" day
     return control_entry_save(
         area=data["area"],

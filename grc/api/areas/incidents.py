@@ -10,6 +10,8 @@ give, so a later time is refused here (400) and is recorded on the incident page
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -23,16 +25,20 @@ from grc.accounts.models import Role
 from grc.accounts.permissions import deny
 from grc.api.base import ApiModelSerializer, ApiViewSet, MomentField, NaturalKeyField
 from incidents import services
-from incidents.access import access_for, incidents_visible_to
+from incidents.access import access_for
 from incidents.models import AmazonInvolved, Incident, Severity, Status
+from incidents.selectors import incidents_for_api
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 
 class IncidentSerializer(ApiModelSerializer):
     reference = serializers.CharField(read_only=True)
-    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    systems = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    assets = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
+    reported_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    systems: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    assets: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
 
     class Meta:
         model = Incident
@@ -68,7 +74,7 @@ class IncidentReportSerializer(serializers.Serializer):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None and user.role == Role.STAFF:  # as on the report page: staff pick among their own assets
-            self.fields["assets"].child_relation.queryset = Asset.objects.filter(owner=user)
+            cast(serializers.ManyRelatedField, self.fields["assets"]).child_relation.queryset = Asset.objects.filter(owner=user)
 
 
 class DetectionCorrectionSerializer(serializers.Serializer):
@@ -103,12 +109,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     filterset_class = IncidentFilter
 
     def get_queryset(self):
-        return (
-            incidents_visible_to(self.request.user)
-            .select_related("reported_by", "owner")
-            .prefetch_related("systems", "assets")
-            .defer("description", "actions_taken", "remediation_actions", "corrective_controls")
-        )
+        return incidents_for_api(self.request.user)
 
     @extend_schema(request=IncidentReportSerializer, responses={201: IncidentSerializer})
     def create(self, request):

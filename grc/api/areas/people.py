@@ -6,6 +6,8 @@ apply (``access_reviews.imports.people``), with a dry run."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.db import transaction
 from django.utils import timezone
@@ -23,12 +25,15 @@ from grc.audit.services import record_event
 from grc.crypto import blind_index
 from grc.csvio import CsvRow
 
+if TYPE_CHECKING:
+    from grc.accounts.models import User
+
 MAX_SYNC_ROWS = 20_000
 
 
 class PersonSerializer(ApiModelSerializer):
-    manager = serializers.SlugRelatedField(slug_field="person_id", read_only=True, allow_null=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    manager: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(slug_field="person_id", read_only=True, allow_null=True)
+    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Person
@@ -94,7 +99,7 @@ class PersonRowSerializer(serializers.Serializer):
 
 
 class PeopleSyncSerializer(serializers.Serializer):
-    people = PersonRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)
+    people = PersonRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True passes max_length to the ListSerializer; the stubs omit it
     dry_run = serializers.BooleanField(default=False, help_text="true: return the preview and change nothing")
 
 
@@ -102,7 +107,7 @@ class PreviewRowSerializer(serializers.Serializer):
     line = serializers.IntegerField(required=False, help_text="index of the row in the request")
     name = serializers.CharField()
     person = serializers.CharField()
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = serializers.ListField(child=serializers.CharField(), required=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it to _declared_fields, so Serializer.fields stays
 
 
 class PeopleSyncResultSerializer(serializers.Serializer):

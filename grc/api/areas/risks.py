@@ -4,18 +4,26 @@ weaknesses stay on the pages (they are encrypted at rest for a reason)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from rest_framework import mixins, serializers
 
 from grc.api.base import ApiModelSerializer, ApiViewSet
 from grc.risks.models import Risk, RiskStatus, Treatment
+from grc.risks.selectors import risks_for_list
+
+if TYPE_CHECKING:
+    from access_reviews.models import System
+    from assets.models import Asset
+    from grc.accounts.models import User
 
 
 class RiskSerializer(ApiModelSerializer):
     reference = serializers.CharField(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    affected_assets = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
-    affected_systems = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    affected_assets: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
+    affected_systems: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     inherent_band = serializers.CharField(read_only=True)
     residual_band = serializers.CharField(read_only=True)
     clauses = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -67,4 +75,4 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     filterset_class = RiskFilter
 
     def get_queryset(self):
-        return Risk.objects.select_related("owner").prefetch_related("affected_assets", "affected_systems")
+        return risks_for_list()

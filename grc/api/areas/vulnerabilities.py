@@ -13,6 +13,7 @@ Read by the lead, managers and auditors; written by the security lead's tokens
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, cast
 
 import django_filters
 from django.db import transaction
@@ -24,8 +25,12 @@ from rest_framework.response import Response
 
 from assets.forms.inventory import owner_choices
 from assets.models import Asset, Finding, FindingStatus, ReleaseScan, ScanResult, Severity, VulnerabilityScan
+from assets.selectors import findings_for_list, release_scans_for_list, vulnerability_scans_for_list
 from assets.services import vulns
 from grc.api.base import ApiModelSerializer, ApiViewSet, CountField, IdFilter, MomentField, NaturalKeyField, UsernameField
+
+if TYPE_CHECKING:
+    from grc.accounts.models import User
 
 COUNT_FIELDS = ["critical_count", "high_count", "medium_count", "low_count"]
 MAX_FINDINGS_PER_CALL = 5000
@@ -42,8 +47,8 @@ class AssetTagsField(NaturalKeyField):
 
 # --- reads ----------------------------------------------------------------------------------
 class FindingSerializer(ApiModelSerializer):
-    asset = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    asset: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,8 +77,8 @@ class FindingSerializer(ApiModelSerializer):
 
 
 class ScanSerializer(ApiModelSerializer):
-    assets = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assets: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(slug_field="tag", many=True, read_only=True)
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     finding_ids = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,8 +102,8 @@ class ScanSerializer(ApiModelSerializer):
 
 
 class ReleaseScanSerializer(ApiModelSerializer):
-    asset = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    asset: serializers.SlugRelatedField[Asset] = serializers.SlugRelatedField(slug_field="tag", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     scanned_before_release = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -132,7 +137,7 @@ class FindingInputSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
+        cast(UsernameField, self.fields["owner"]).queryset = owner_choices()
 
 
 class FindingCreateSerializer(FindingInputSerializer):
@@ -183,7 +188,7 @@ class ReleaseCreateSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
+        cast(UsernameField, self.fields["owner"]).queryset = owner_choices()
 
 
 def finding_data(item: dict, *, source: dict, default_found_at, by) -> dict:
@@ -208,7 +213,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     cursor_ordering = "pk"
 
     def get_queryset(self):
-        return VulnerabilityScan.objects.select_related("recorded_by").prefetch_related("assets", "findings")
+        return vulnerability_scans_for_list()
 
     @extend_schema(request=ScanCreateSerializer, responses={201: ScanSerializer})
     def create(self, request):
@@ -226,8 +231,8 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         with transaction.atomic():
             scan = vulns.scan_record(data=values, assets=assets, by=request.user, now=now, request=request)
             for item in findings:
-                data = finding_data(item, source={"scan": scan}, default_found_at=scan.performed_at, by=request.user)
-                vulns.finding_create(data=data, by=request.user, now=now, request=request)
+                finding_values = finding_data(item, source={"scan": scan}, default_found_at=scan.performed_at, by=request.user)
+                vulns.finding_create(data=finding_values, by=request.user, now=now, request=request)
         return Response(ScanSerializer(self.get_queryset().get(pk=scan.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -258,7 +263,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     filterset_class = FindingFilter
 
     def get_queryset(self):
-        return Finding.objects.select_related("owner", "asset")
+        return findings_for_list()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
@@ -315,7 +320,7 @@ class ReleaseScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     filterset_class = ReleaseScanFilter
 
     def get_queryset(self):
-        return ReleaseScan.objects.select_related("owner", "asset")
+        return release_scans_for_list()
 
     @extend_schema(request=ReleaseCreateSerializer, responses={201: ReleaseScanSerializer})
     def create(self, request):
@@ -332,8 +337,8 @@ class ReleaseScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             release = vulns.release_create(data=values, by=request.user, now=now, request=request)
             for item in findings:
                 found = release.scanned_at or now
-                data = finding_data(item, source={"release_scan": release}, default_found_at=found, by=request.user)
-                vulns.finding_create(data=data, by=request.user, now=now, request=request)
+                finding_values = finding_data(item, source={"release_scan": release}, default_found_at=found, by=request.user)
+                vulns.finding_create(data=finding_values, by=request.user, now=now, request=request)
         return Response(ReleaseScanSerializer(release).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReleaseResultSerializer, responses={200: ReleaseScanSerializer})

@@ -1,5 +1,5 @@
 """Access management evidence (DPP 1.1 training, 1.2 reviews and terminations, 1.3 least privilege)
-read from ``access_reviews`` through its selectors and models, read-only.
+read from ``access_reviews`` through its selectors, read-only.
 
 People appear by their registry id (employee number), never by name; reviewers and signers by
 name, because the clause needs to show who signed.
@@ -10,9 +10,20 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Count, Q
-
-from grc.evidence.collect import PackContext, hours_between, on_time, person_name
+from access_reviews.selectors import (
+    access_request_decisions,
+    campaign_report,
+    campaigns_in_period,
+    people_with_access_at,
+    present_account_flags,
+    present_accounts_per_system,
+    privileged_requests_decided,
+    systems_in_scope_count,
+    termination_tasks_in_period,
+    trained_person_ids,
+    training_records_completed,
+)
+from grc.evidence.collect import PackContext, display, hours_between, on_time, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
 
 TRAINING_VALID_DAYS = 365
@@ -23,10 +34,8 @@ CANCELLED = "task cancelled, the removal no longer applied"  # a withdrawn task 
 
 @register(clause="1.1", key="access_reviews.training", title="Security and data-protection training", order=20)
 def training(ctx: PackContext) -> Evidence:
-    from access_reviews.models import Person, TrainingRecord
-
     period = ctx.period
-    records = TrainingRecord.objects.filter(completed_on__gte=period.start, completed_on__lte=period.end).select_related("person")
+    records = training_records_completed(period.start, period.end)
     completed = ctx.table(
         title="Training completed in the period",
         columns=("Person id", "Department", "Course", "Completed on", "Evidence file"),
@@ -44,12 +53,8 @@ def training(ctx: PackContext) -> Evidence:
             description=f"Training evidence of person {record.person.person_id} ({record.course})",
         )
     since = period.end - timedelta(days=TRAINING_VALID_DAYS - 1)
-    active = Person.objects.filter(Q(started_at__isnull=True) | Q(started_at__lt=period.end_at)).filter(
-        Q(terminated_at__isnull=True) | Q(terminated_at__gte=period.end_at)
-    )
-    trained_ids = set(
-        TrainingRecord.objects.filter(completed_on__gte=since, completed_on__lte=period.end).values_list("person_id", flat=True)
-    )
+    active = people_with_access_at(period.end_at)
+    trained_ids = set(trained_person_ids(since, period.end))
     people = list(active.only("pk", "person_id", "department", "kind").order_by("person_id"))
     missing = [person for person in people if person.pk not in trained_ids]
     coverage = f"{len(people) - len(missing)} of {len(people)}"
@@ -71,24 +76,11 @@ def training(ctx: PackContext) -> Evidence:
     return Evidence(facts=facts, tables=[completed, untrained])
 
 
-def campaigns_in_period(ctx: PackContext):
-    from access_reviews.models import Campaign
-
-    period = ctx.period
-    covers = Q(period_start__lte=period.end, period_end__gte=period.start)
-    return (
-        Campaign.objects.filter(covers | ctx.overlaps("started_at", "completed_at"))
-        .select_related("started_by")
-        .order_by("period_start", "pk")
-    )
-
-
 @register(clause="1.2", key="access_reviews.campaigns", title="Quarterly access review campaigns", order=10)
 def campaigns(ctx: PackContext) -> Evidence:
-    from access_reviews.selectors import campaign_report
-
     evidence = Evidence()
-    found = list(campaigns_in_period(ctx))
+    period = ctx.period
+    found = list(campaigns_in_period(period.start, period.end, period.start_at, period.end_at))
     evidence.facts.append(("Campaigns covering or running in the period", len(found)))
     if not found:
         evidence.notes.append("No access review campaign covered or ran in this period: DPP 1.2 asks for one at least every quarter.")
@@ -167,22 +159,13 @@ def campaigns(ctx: PackContext) -> Evidence:
 
 
 def ctx_time(value) -> str:
-    from grc.evidence.collect import display
-
     return display(value)
 
 
 @register(clause="1.2", key="access_reviews.terminations", title="Terminations and 24-hour deprovisioning", order=20)
 def terminations(ctx: PackContext) -> Evidence:
-    from access_reviews.models import DeprovisionTask, TaskReason
-
-    tasks = (
-        DeprovisionTask.objects.filter(reason=TaskReason.TERMINATION)
-        .filter(ctx.overlaps("opened_at", "closed_at"))
-        .select_related("person", "account__system", "closed_by")
-        .order_by("opened_at", "pk")
-    )
-    rows, results = [], Counter()
+    tasks = termination_tasks_in_period(ctx.period.start_at, ctx.period.end_at)
+    rows, results = [], Counter[str]()
     for task in tasks:
         result = on_time(task.closed_at, task.due_at, ctx.now, waived_reason=CANCELLED if task.outcome == "cancelled" else "")
         results[result.status] += 1
@@ -230,24 +213,9 @@ def terminations(ctx: PackContext) -> Evidence:
 
 @register(clause="1.2", key="access_reviews.registry", title="Access registration and the accounts registry", order=30)
 def registry(ctx: PackContext) -> Evidence:
-    from access_reviews.models import AccessRequest, Account, System
-
-    decided = AccessRequest.objects.filter(ctx.between("decided_at"))
-    counts = decided.aggregate(
-        approved=Count("pk", filter=Q(status="approved")),
-        rejected=Count("pk", filter=Q(status="rejected")),
-        privileged=Count("pk", filter=Q(status="approved", privileged=True)),
-    )
-    present = Account.objects.filter(removed_at__isnull=True)
-    flags = present.aggregate(
-        total=Count("pk"),
-        orphan=Count("pk", filter=Q(flag_orphan=True)),
-        shared=Count("pk", filter=Q(flag_shared=True)),
-        no_mfa=Count("pk", filter=Q(flag_no_mfa=True)),
-        no_request=Count("pk", filter=Q(flag_no_request=True)),
-        revoked_present=Count("pk", filter=Q(flag_revoked_present=True)),
-    )
-    systems = System.objects.filter(in_scope=True).count()
+    counts = access_request_decisions(ctx.period.start_at, ctx.period.end_at)
+    flags = present_account_flags()
+    systems = systems_in_scope_count()
     facts = [
         (
             "Access requests decided in the period",
@@ -267,19 +235,7 @@ def registry(ctx: PackContext) -> Evidence:
 
 @register(clause="1.3", key="access_reviews.privilege", title="Privileged access on the systems in scope", order=20)
 def privilege(ctx: PackContext) -> Evidence:
-    from access_reviews.models import AccessRequest, Account
-
-    per_system = (
-        Account.objects.filter(removed_at__isnull=True)
-        .values("system__name")
-        .annotate(
-            n_total=Count("pk"),
-            n_privileged=Count("pk", filter=Q(privileged=True)),
-            n_service=Count("pk", filter=Q(is_service_account=True)),
-            n_no_request=Count("pk", filter=Q(privileged=True, flag_no_request=True)),
-        )
-        .order_by("system__name")
-    )
+    per_system = present_accounts_per_system()
     table = ctx.table(
         title="Accounts per system now",
         columns=("System", "Accounts", "Privileged", "Service accounts", "Privileged without an approved request"),
@@ -288,7 +244,7 @@ def privilege(ctx: PackContext) -> Evidence:
         description="DPP 1.3: accounts and privileged accounts per system",
         empty="No accounts are registered.",
     )
-    requests = AccessRequest.objects.filter(ctx.between("decided_at"), privileged=True).select_related("system", "decided_by", "requester")
+    requests = privileged_requests_decided(ctx.period.start_at, ctx.period.end_at)
     decided = ctx.table(
         title="Privileged access requests decided in the period (need-to-know)",
         columns=("Request", "System", "Privilege", "Person id", "Decision", "Decided by", "Decided at"),

@@ -1,5 +1,5 @@
 """Inventory and data-store evidence (DPP 1.1, 1.4, 1.5, 1.8, 2.1-2.5, 2.7) read from ``assets``
-through its selectors and models, read-only.
+through its selectors, read-only.
 
 The inventory is a snapshot at the moment the pack is generated (the register keeps no history of
 each field); the attestations show which state of it was confirmed, when and by whom, with the
@@ -10,15 +10,32 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count, Max, Q
-
+from assets.flags import PII_RETENTION_LIMIT_DAYS, WEAK_TLS, encryption_shortfall
+from assets.selectors import (
+    AMAZON_CREDENTIALS,
+    Attribution,
+    Environment,
+    TlsVersion,
+    active_data_stores,
+    assets_added_and_retired,
+    assets_for_list,
+    credential_assets,
+    encryption_at_rest_assets,
+    end_user_device_counts,
+    end_user_devices_without_anti_malware,
+    endpoint_assets,
+    environment_counts,
+    inventory_attestations_signed,
+    last_inventory_attestation_before,
+    retention_checks_per_store,
+    test_assets_holding_pii,
+)
+from assets.selectors import record_of_processing as records
 from grc.evidence.collect import PackContext, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
 
 
 def active_assets():
-    from assets.selectors import assets_for_list
-
     return assets_for_list().filter(retired_at__isnull=True)
 
 
@@ -28,8 +45,6 @@ def flag_mark(flags: list[str]) -> Mark:
 
 @register(clause="2.3", key="assets.inventory", title="Asset inventory snapshot", order=10)
 def inventory(ctx: PackContext) -> Evidence:
-    from assets.models import Asset
-
     assets = list(active_assets().order_by("kind", "name", "pk"))
     by_kind = Counter(asset.get_kind_display() for asset in assets)
     rows, flagged = [], 0
@@ -57,8 +72,7 @@ def inventory(ctx: PackContext) -> Evidence:
         description="DPP 2.3: the asset inventory when the pack was generated, with DPP flags",
         empty="The inventory is empty.",
     )
-    added = Asset.objects.filter(ctx.between("created_at")).count()
-    retired = Asset.objects.filter(ctx.between("retired_at")).count()
+    added, retired = assets_added_and_retired(ctx.period.start_at, ctx.period.end_at)
     facts = [
         ("Assets in the inventory now", len(assets)),
         ("By kind", ", ".join(f"{count} {kind.lower()}" for kind, count in sorted(by_kind.items())) or "—"),
@@ -71,9 +85,7 @@ def inventory(ctx: PackContext) -> Evidence:
 
 @register(clause="2.3", key="assets.attestations", title="Quarterly inventory attestations", order=20)
 def attestations(ctx: PackContext) -> Evidence:
-    from assets.models import InventoryAttestation
-
-    signed = InventoryAttestation.objects.filter(ctx.between("attested_at")).select_related("attested_by").order_by("attested_at", "pk")
+    signed = inventory_attestations_signed(ctx.period.start_at, ctx.period.end_at)
     table = ctx.table(
         title="Attestations signed in the period (step-up MFA)",
         columns=("Signed at", "Signed by", "Scope", "Assets", "Flagged", "Inventory digest (SHA-256)"),
@@ -85,14 +97,12 @@ def attestations(ctx: PackContext) -> Evidence:
         description="DPP 2.3: inventory attestations signed in the period",
         empty="No inventory attestation was signed in this period: DPP 2.3 asks for a quarterly update.",
     )
-    last = InventoryAttestation.objects.filter(attested_at__lt=ctx.period.end_at).aggregate(last=Max("attested_at"))["last"]
+    last = last_inventory_attestation_before(ctx.period.end_at)
     return Evidence(facts=[("Last attestation up to the period end", last or "never")], tables=[table])
 
 
 @register(clause="2.2", key="assets.record_of_processing", title="Record of processing activities", order=10)
 def record_of_processing(ctx: PackContext) -> Evidence:
-    from assets.selectors import record_of_processing as records
-
     entries = records()
     complete = sum(1 for entry in entries if entry["complete"])
     table = ctx.table(
@@ -130,15 +140,11 @@ def record_of_processing(ctx: PackContext) -> Evidence:
 
 
 def stores():
-    from assets.models import AssetKind, DataStore
-
-    return DataStore.objects.select_related("asset__owner").filter(asset__kind=AssetKind.DATA_STORE, asset__retired_at__isnull=True)
+    return active_data_stores()
 
 
 @register(clause="1.8", key="assets.attribution", title="Origin of data in each data store", order=10)
 def attribution(ctx: PackContext) -> Evidence:
-    from assets.models import Attribution
-
     rows = [
         [
             s.asset.tag,
@@ -163,15 +169,7 @@ def attribution(ctx: PackContext) -> Evidence:
 
 @register(clause="2.1", key="assets.retention", title="PII retention per data store", order=10)
 def retention(ctx: PackContext) -> Evidence:
-    from assets.flags import PII_RETENTION_LIMIT_DAYS
-    from assets.models import RetentionCheck
-
-    checks = dict(
-        RetentionCheck.objects.filter(ctx.between("checked_at"))
-        .values("data_store_id")
-        .annotate(n=Count("pk"))
-        .values_list("data_store_id", "n")
-    )
+    checks = retention_checks_per_store(ctx.period.start_at, ctx.period.end_at)
     rows = []
     for store in stores().filter(asset__holds_pii=True).order_by("asset__name", "pk"):
         days = store.pii_retention_days
@@ -198,12 +196,8 @@ def retention(ctx: PackContext) -> Evidence:
 
 @register(clause="2.4", key="assets.encryption", title="Encryption at rest", order=10)
 def encryption(ctx: PackContext) -> Evidence:
-    from assets.flags import encryption_shortfall
-    from assets.models import AssetKind
-
-    wanted = Q(kind__in=[AssetKind.DATA_STORE, AssetKind.REMOVABLE_MEDIA]) | Q(kind=AssetKind.HARDWARE, holds_pii=True)
     rows = []
-    for asset in active_assets().filter(wanted).order_by("kind", "name", "pk"):
+    for asset in encryption_at_rest_assets().order_by("kind", "name", "pk"):
         shortfall = encryption_shortfall(asset.encryption_algorithm, asset.encryption_key_bits)
         algorithm = f"{asset.get_encryption_algorithm_display()}-{asset.encryption_key_bits}" if asset.encryption_algorithm else "none"
         store = asset.store
@@ -231,17 +225,8 @@ def encryption(ctx: PackContext) -> Evidence:
 
 @register(clause="1.1", key="assets.end_user_devices", title="End-user devices: anti-malware and ownership", order=10)
 def end_user_devices(ctx: PackContext) -> Evidence:
-    from assets.models import END_USER_DEVICES, AssetKind, Ownership
-
-    devices = active_assets().filter(kind=AssetKind.HARDWARE, hardware_type__in=END_USER_DEVICES)
-    counts = devices.aggregate(
-        total=Count("pk"),
-        protected=Count("pk", filter=Q(anti_malware_present=True, anti_malware_updated=True)),
-        personal_with_information=Count(
-            "pk", filter=Q(ownership=Ownership.PERSONAL) & (Q(holds_amazon_information=True) | Q(holds_pii=True))
-        ),
-    )
-    missing = devices.filter(Q(anti_malware_present=False) | Q(anti_malware_updated=False)).order_by("name", "pk")
+    counts = end_user_device_counts()
+    missing = end_user_devices_without_anti_malware()
     table = ctx.table(
         title="End-user devices without current anti-malware",
         columns=("Asset id", "Device", "Type", "Owner", "Installed", "Up to date"),
@@ -269,11 +254,8 @@ def end_user_devices(ctx: PackContext) -> Evidence:
 
 @register(clause="1.4", key="assets.credentials", title="API credentials and secrets", order=20)
 def credentials(ctx: PackContext) -> Evidence:
-    from assets.flags import encryption_shortfall
-    from assets.models import AMAZON_CREDENTIALS, AssetKind
-
     rows = []
-    for asset in active_assets().filter(kind=AssetKind.CREDENTIAL).order_by("credential_type", "name", "pk"):
+    for asset in credential_assets():
         shortfall = encryption_shortfall(asset.encryption_algorithm, asset.encryption_key_bits)
         rows.append(
             [
@@ -302,11 +284,8 @@ def credentials(ctx: PackContext) -> Evidence:
 
 @register(clause="1.5", key="assets.endpoints", title="Endpoints and encryption in transit", order=10)
 def endpoints(ctx: PackContext) -> Evidence:
-    from assets.flags import WEAK_TLS
-    from assets.models import AssetKind, TlsVersion
-
     rows = []
-    for asset in active_assets().filter(kind=AssetKind.ENDPOINT).order_by("name", "pk"):
+    for asset in endpoint_assets():
         weak = asset.tls_min_version in (*WEAK_TLS, TlsVersion.NONE) or not asset.tls_min_version
         proxy_gap = asset.untrusted_proxy and not asset.message_encryption
         rows.append(
@@ -332,11 +311,9 @@ def endpoints(ctx: PackContext) -> Evidence:
 
 @register(clause="2.5", key="assets.environments", title="Separate test and production environments", order=20)
 def environments(ctx: PackContext) -> Evidence:
-    from assets.models import Environment
-
-    counts = active_assets().exclude(environment="").values("environment").annotate(n=Count("pk")).order_by("environment")
+    counts = environment_counts()
     words = {choice.value: choice.label for choice in Environment}
-    test_with_pii = active_assets().filter(environment=Environment.TEST, holds_pii=True).count()
+    test_with_pii = test_assets_holding_pii().count()
     facts = [(f"{words.get(row['environment'], row['environment'])} assets", row["n"]) for row in counts]
     facts.append(("Test assets holding PII", Mark(str(test_with_pii), "not_met" if test_with_pii else "met")))
     return Evidence(facts=facts)

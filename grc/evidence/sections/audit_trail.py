@@ -10,8 +10,13 @@ from datetime import timedelta
 
 from django.db.models import Count, Sum
 
+from grc.audit.chain import chain_verify_record
+from grc.audit.checkpoints import checkpoint_latest
+from grc.audit.models import Alarm, AlarmStatus, AuditAnchor, AuditEvent, LogReview
+from grc.books import audit_keep_policy
 from grc.evidence.collect import PackContext, hours_between, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
+from grc.oversight.log_reviews import review_every
 
 SYSTEM_ACTOR = "task:evidence_pack"
 
@@ -21,16 +26,12 @@ def verify_chain(ctx: PackContext) -> None:
     this verification, so it names the same number of events as the table below. Incremental: the
     table is compared with the latest checkpoint and the events after the last verified one are
     hashed (the daily retention task walks the whole chain)."""
-    from grc.audit.chain import chain_verify_record
-
     if "audit.chain" not in ctx.cache:
         ctx.cache["audit.chain"] = chain_verify_record(now=ctx.now, system_actor=SYSTEM_ACTOR, log=True, full=False)
 
 
 @register(clause="2.6", key="audit.chain", title="Audit trail integrity: hash chain verification", order=10, prepare=verify_chain)
 def chain(ctx: PackContext) -> Evidence:
-    from grc.audit.checkpoints import checkpoint_latest
-
     verify_chain(ctx)
     report = ctx.cache["audit.chain"]
     checkpoint = checkpoint_latest()
@@ -73,13 +74,11 @@ def chain(ctx: PackContext) -> Evidence:
 
 @register(clause="2.6", key="audit.statistics", title="Audit-trail statistics for the period", order=20)
 def statistics(ctx: PackContext) -> Evidence:
-    from grc.audit.models import AuditEvent
-
     events = AuditEvent.objects.filter(ctx.between("occurred_at"))
     by_action = list(events.values("action", "outcome").annotate(n=Count("id")).order_by())
     by_channel = dict(events.values_list("channel").annotate(n=Count("id")).order_by())
     total = sum(row["n"] for row in by_action)
-    outcomes, namespaces = Counter(), Counter()
+    outcomes, namespaces = Counter[str](), Counter[str]()
     for row in by_action:
         outcomes[row["outcome"]] += row["n"]
         namespaces[row["action"].split(".", 1)[0]] += row["n"]
@@ -118,10 +117,8 @@ def statistics(ctx: PackContext) -> Evidence:
 
 @register(clause="2.6", key="audit.alarms", title="Alarms and their closure", order=30)
 def alarms(ctx: PackContext) -> Evidence:
-    from grc.audit.models import Alarm, AlarmStatus
-
     found = Alarm.objects.filter(ctx.overlaps("raised_at", "closed_at")).select_related("closed_by").order_by("raised_at", "pk")
-    rows, states = [], Counter()
+    rows, states = [], Counter[str]()
     for alarm in found:
         state = Mark(alarm.get_status_display(), "met" if alarm.status == AlarmStatus.CLOSED else "at_risk")
         states[alarm.status] += 1
@@ -161,9 +158,6 @@ def alarms(ctx: PackContext) -> Evidence:
 
 @register(clause="2.6", key="audit.log_reviews", title="Bi-weekly log reviews", order=40)
 def log_reviews(ctx: PackContext) -> Evidence:
-    from grc.audit.models import AuditAnchor, LogReview
-    from grc.audit.reviews import review_every
-    from grc.books import audit_keep_policy
 
     reviews = list(LogReview.objects.filter(ctx.between("reviewed_at")).select_related("reviewed_by").order_by("reviewed_at", "pk"))
     every = review_every(ctx.now)

@@ -3,13 +3,17 @@
 For every clause: each deadline that fell due or was met in the period, whether it was met on
 time, late, waived (with the reason: a waiver is never counted as met) or is overdue — counts per
 kind in the PDF, every obligation in a CSV. The readiness checklist and the history of cadence
-changes come from ``grc.compliance.readiness`` (issue 14) when that module exists.
+changes come from ``grc.kit.readiness`` (issue 14) when that module exists.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from django.apps import apps
+
+from grc.compliance.cadences import CADENCES
+from grc.compliance.models import Obligation
 from grc.evidence.clauses import all_clauses
 from grc.evidence.collect import PackContext, on_time
 from grc.evidence.sections.optional import NOT_YET, cadence_changes_from, optional_module, readiness_from
@@ -20,8 +24,6 @@ COLUMNS = ("Kind", "Deadline", "Subject", "Started", "Due", "Completed", "Result
 
 def subject_words(subject_type: str) -> str:
     """``access_reviews.person`` → "person": a reader sees the record's name, not the code's."""
-    from django.apps import apps
-
     try:
         return str(apps.get_model(subject_type)._meta.verbose_name)
     except (LookupError, ValueError):
@@ -29,17 +31,13 @@ def subject_words(subject_type: str) -> str:
 
 
 def obligations_in_period(ctx: PackContext, clause: str):
-    from grc.compliance.models import Obligation
-
     # running at some moment of the period: started before its end, not completed before its start
     return Obligation.objects.filter(ctx.overlaps("anchor_at", "completed_at"), clause=clause).order_by("due_at", "id")
 
 
 def obligation_evidence(ctx: PackContext) -> Evidence:
-    from grc.compliance.cadences import CADENCES
-
     clause = ctx.clause
-    rows, results, per_kind = [], Counter(), defaultdict(Counter)
+    rows, results, per_kind = [], Counter[str](), defaultdict[str, Counter[str]](Counter)
     for obligation in obligations_in_period(ctx, clause).only(
         "kind", "title", "subject_type", "subject_id", "anchor_at", "due_at", "completed_at", "waived_reason"
     ):
@@ -103,19 +101,24 @@ for _clause in all_clauses():
     )
 
 
+# the Amazon kit's readiness checklist (issue 14; in grc.compliance until issue 22 moved it to grc.kit)
+READINESS_MODULE = "grc.kit.readiness"
+READINESS_FILE = "grc/kit/readiness.py"
+
+
 def readiness_evidence(ctx: PackContext) -> Evidence:
-    """The readiness checklist of the clause (issue 14): built by ``grc.compliance.readiness``."""
-    readiness = optional_module("grc.compliance.readiness")
+    """The readiness checklist of the clause (issue 14): built by ``grc.kit.readiness``."""
+    readiness = optional_module(READINESS_MODULE)
     if readiness is None:
-        return Evidence.not_available(NOT_YET.format(what="The readiness checklist", module="grc/compliance/readiness.py"))
+        return Evidence.not_available(NOT_YET.format(what="The readiness checklist", module=READINESS_FILE))
     return readiness_from(readiness, ctx)
 
 
 def cadence_changes_evidence(ctx: PackContext) -> Evidence:
     """Cadences the security lead tightened for this clause (issue 14), with reason and date."""
-    readiness = optional_module("grc.compliance.readiness")
+    readiness = optional_module(READINESS_MODULE)
     if readiness is None:
-        return Evidence.not_available(NOT_YET.format(what="The history of cadence changes", module="grc/compliance/readiness.py"))
+        return Evidence.not_available(NOT_YET.format(what="The history of cadence changes", module=READINESS_FILE))
     return cadence_changes_from(readiness, ctx)
 
 

@@ -9,6 +9,8 @@ choices); the free-text reason for another purpose of PII is never printed.
 
 from __future__ import annotations
 
+from datetime import date
+
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 from grc.controls.rules import NOT_MET, Verdict
 from grc.controls.selectors import RegisterFacts, shared_register_facts
@@ -72,6 +74,8 @@ def register_block(clause: str):
                     recorded_sha256=row.evidence_sha256,
                 ):
                     files += 1
+            as_of: date | str
+            due: date | str
             if entry is None:
                 as_of, due, settings_text = "—", "—", "—"
             elif entry.computed:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from assets.deletion_rules import STATE_LABELS
+from assets.selectors import annotate_deletion_state, deletion_requests_with_state
+from grc.compliance.cadences import effective_cadence
 from grc.evidence.collect import PackContext, on_time, person_name
 from grc.evidence.sections.registry import Evidence, register
 
@@ -14,9 +17,6 @@ DELETE_KIND, LIVE_KIND = "assets.deletion_30d", "assets.deletion_90d"
 
 @register(clause="1.7", key="assets.deletion", title="Deletion requests: 30 and 90 days, certificates", order=10)
 def deletion_requests(ctx: PackContext) -> Evidence:
-    from assets.deletion_rules import STATE_LABELS
-    from assets.selectors import annotate_deletion_state, deletion_requests_with_state
-    from grc.compliance.cadences import effective_cadence
 
     # received before the period ended, and either in it or not yet certified when it started
     in_period = deletion_requests_with_state().filter(received_at__lt=ctx.period.end_at)

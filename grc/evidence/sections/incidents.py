@@ -1,4 +1,4 @@
-"""Security incidents (DPP 1.6) read from ``incidents`` read-only: report, detection and Amazon
+"""Security incidents (DPP 1.6) read from ``incidents`` (its selectors) read-only: report, detection and Amazon
 notification times against the 24-hour clock, every correction of the detection time with its
 reason (the clock's start may only move later with the security lead's reason and one-time
 code), the investigation record, and each evidence item's chain of custody. Evidence files go
@@ -8,12 +8,12 @@ is a CSV."""
 from __future__ import annotations
 
 from collections import Counter
-
-from django.db.models import Count, Max, Prefetch
+from typing import Any, cast
 
 from grc.evidence.collect import PackContext, hours_between, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
 from grc.timefmt import span
+from incidents.selectors import incidents_in_period
 
 SUMMARY_LIMIT = 12  # incidents whose investigation text is printed in the PDF (all are in the CSV)
 TEXT_LIMIT = 600
@@ -24,33 +24,12 @@ def _clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
-def incidents_in_period(ctx: PackContext):
-    from incidents.models import CustodyEntry, DetectionCorrection, EvidenceItem, Incident
-
-    custody = CustodyEntry.objects.select_related("recorded_by").order_by("at", "pk")
-    evidence = (
-        EvidenceItem.objects.annotate(custody_count=Count("custody"), last_custody_at=Max("custody__at"))
-        .prefetch_related(Prefetch("custody", queryset=custody))
-        .order_by("collected_at", "pk")
-    )
-    return (
-        Incident.objects.filter(ctx.overlaps("detected_at", "closed_at"))
-        .select_related("owner", "amazon_notification", "amazon_notification__sent_by")
-        .prefetch_related(
-            Prefetch("evidence", queryset=evidence),
-            "regulatory_notifications",
-            Prefetch("detection_corrections", queryset=DetectionCorrection.objects.select_related("by").order_by("at", "pk")),
-        )
-        .order_by("detected_at", "pk")
-    )
-
-
 def notification_result(incident, now) -> Mark:
     notification = getattr(incident, "amazon_notification", None)
     sent = notification is not None and notification.is_sent
     if incident.amazon_involved == "no" and not sent:
         return Mark("not required: no Amazon Information", "closed")
-    if sent:
+    if sent and notification is not None:  # (sent implies a notification)
         if notification.sent_at <= incident.notification_due_at:
             return Mark("within 24 h", "met")
         return Mark("late", "not_met")
@@ -59,8 +38,8 @@ def notification_result(incident, now) -> Mark:
 
 @register(clause="1.6", key="incidents.incidents", title="Security incidents and the 24-hour Amazon notification", order=30)
 def incidents(ctx: PackContext) -> Evidence:
-    found = list(incidents_in_period(ctx))
-    results = Counter()
+    found = list(incidents_in_period(ctx.period.start_at, ctx.period.end_at))
+    results = Counter[str]()
     rows, summaries, custody_rows, item_rows, correction_rows = [], [], [], [], []
     detected_after_report = moved_later = 0
     for incident in found:
@@ -106,6 +85,7 @@ def incidents(ctx: PackContext) -> Evidence:
                     recorded_sha256=item.sha256,
                 )
             verified = "—" if item.last_verified_match is None else ("match" if item.last_verified_match else "MISMATCH")
+            counted = cast(Any, item)  # custody_count and last_custody_at are annotations, not model fields
             item_rows.append(
                 [
                     incident.reference,
@@ -113,8 +93,8 @@ def incidents(ctx: PackContext) -> Evidence:
                     item.label,
                     item.get_kind_display(),
                     item.collected_at,
-                    item.custody_count,
-                    item.last_custody_at,
+                    counted.custody_count,
+                    counted.last_custody_at,
                     Mark(verified, {"match": "met", "MISMATCH": "not_met"}.get(verified, "unknown")),
                     item.sha256 or "—",
                     attachment.path if attachment else "—",

@@ -36,12 +36,12 @@ def first_attribute(module: ModuleType, *names: str):
 
 
 def readiness_from(module: ModuleType, ctx: PackContext) -> Evidence:
-    """The clause's readiness checklist (issue 14, ``grc.compliance.readiness``): what an assessor
+    """The clause's readiness checklist (issue 14, ``grc.kit.readiness``): what an assessor
     will ask to see and whether the portal holds current evidence, and the attached assessment
     documents (architecture, data-flow diagrams …) with their review dates, attached to the ZIP."""
     checklists_fn = first_attribute(module, "readiness_checklists")
     if checklists_fn is None:
-        return Evidence.not_available(NO_API.format(module="grc/compliance/readiness.py", names="readiness_checklists(now)"))
+        return Evidence.not_available(NO_API.format(module="grc/kit/readiness.py", names="readiness_checklists(now)"))
     if "readiness" not in ctx.cache:
         ctx.cache["readiness"] = {checklist.clause: checklist for checklist in checklists_fn(ctx.now)}
     checklist = ctx.cache["readiness"].get(ctx.clause)
@@ -116,7 +116,7 @@ def cadence_changes_from(module: ModuleType, ctx: PackContext) -> Evidence:
     policy's limit, the reason, who and when, up to the end of the period."""
     history = first_attribute(module, "cadence_change_history")
     if history is None:
-        return Evidence.not_available(NO_API.format(module="grc/compliance/readiness.py", names="cadence_change_history()"))
+        return Evidence.not_available(NO_API.format(module="grc/kit/readiness.py", names="cadence_change_history()"))
     if "cadence_changes" not in ctx.cache:
         ctx.cache["cadence_changes"] = list(history(until=ctx.period.end_at))
     rows = [row for row in ctx.cache["cadence_changes"] if row.clause == ctx.clause]

@@ -5,24 +5,21 @@ Data-subject requests (DPP 2.2) come from ``grc.policies.selectors`` once it off
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q
+from typing import Any
+
+from django.db.models import Max, Q
 
 from grc.evidence.clauses import all_clauses
 from grc.evidence.collect import PackContext, on_time, person_name
 from grc.evidence.sections.optional import NO_API, first_attribute, optional_module
 from grc.evidence.sections.registry import Evidence, Mark, register
+from grc.policies.selectors import IR_PLAN, approved_versions_before, documents_evidence
+from grc.policies.selectors import ir_plan as current_plan
 
 
 def _versions_table(ctx: PackContext, document, title: str):
-    from grc.policies.models import VersionStatus
-
-    versions = (
-        document.versions.exclude(status=VersionStatus.DRAFT)
-        .filter(approved_at__lt=ctx.period.end_at)
-        .select_related("approved_by")
-        .order_by("-number")
-    )
-    in_force = next((v for v in versions if v.approved_at < ctx.period.end_at), None)
+    versions = approved_versions_before(document, ctx.period.end_at)
+    in_force = next((v for v in versions if v.approved_at is not None and v.approved_at < ctx.period.end_at), None)
     rows = [
         [
             f"v{v.number}" + (" (in force at the period end)" if in_force and v.pk == in_force.pk else ""),
@@ -57,8 +54,6 @@ def _reviews_table(ctx: PackContext, document):
 
 @register(clause="1.6", key="policies.ir_plan", title="Incident response plan: versions, reviews and major changes", order=20)
 def ir_plan(ctx: PackContext) -> Evidence:
-    from grc.policies.selectors import ir_plan as current_plan
-
     document = current_plan()
     if document is None:
         return Evidence(notes=["No incident response plan is recorded in the policy library: DPP 1.6 requires one."])
@@ -100,18 +95,13 @@ def ir_plan(ctx: PackContext) -> Evidence:
 def governed_documents(ctx: PackContext) -> Evidence:
     """Every governed document whose type names this clause (the IR plan has its own block), as
     ``grc.policies.selectors.documents_evidence`` describes it for the period."""
-    from grc.policies.catalogue import IR_PLAN
-
-    selectors = optional_module("grc.policies.selectors")
-    documents_evidence = first_attribute(selectors, "documents_evidence") if selectors else None
-    if documents_evidence is None:
-        return _documents_from_models(ctx)
     if "documents" not in ctx.cache:
         ctx.cache["documents"] = documents_evidence(ctx.period.start, ctx.period.end)
     found = [doc for doc in ctx.cache["documents"] if doc.clause == ctx.clause and doc.code != IR_PLAN]
     if not found:
         return Evidence()
-    rows, reviews = [], []
+    rows: list[list[Any]] = []
+    reviews: list[list[Any]] = []
     for doc in found:
         approval = doc.approval
         overdue = doc.review_due_at is not None and doc.review_due_at <= ctx.now
@@ -158,45 +148,6 @@ def governed_documents(ctx: PackContext) -> Evidence:
         empty="No review of these documents was signed in this period.",
     )
     return Evidence(tables=[table, review_table])
-
-
-def _documents_from_models(ctx: PackContext) -> Evidence:
-    from grc.policies.catalogue import IR_PLAN
-    from grc.policies.models import Document
-
-    documents = (
-        Document.objects.filter(type__clause=ctx.clause)
-        .exclude(type__code=IR_PLAN)
-        .select_related("type", "current_version__approved_by")
-        .annotate(
-            reviews_in_period=Count(
-                "reviews", filter=Q(reviews__reviewed_at__gte=ctx.period.start_at, reviews__reviewed_at__lt=ctx.period.end_at)
-            )
-        )
-        .order_by("type__position", "title")
-    )
-    rows = [
-        [
-            d.title,
-            d.type.name,
-            f"v{d.current_version.number} approved {d.current_version.approved_at:%Y-%m-%d} by {person_name(d.current_version.approved_by)}"
-            if d.current_version
-            else Mark("no approved version", "not_met"),
-            d.reviews_in_period,
-            d.review_due_at,
-        ]
-        for d in documents
-    ]
-    if not rows:
-        return Evidence()
-    table = ctx.table(
-        title="Governed documents of this clause",
-        columns=("Document", "Type", "Version in force", "Reviews in the period", "Next review due"),
-        rows=rows,
-        csv_name="governed-documents",
-        description=f"DPP {ctx.clause}: governed documents, versions and reviews",
-    )
-    return Evidence(tables=[table])
 
 
 for _clause in all_clauses():

@@ -4,23 +4,24 @@ password rules, network allow-list, sessions, encryption key and secrets, read f
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import Count, Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from grc.accounts.models import Role, User
+from grc.audit.models import AuditEvent
 from grc.evidence.collect import PackContext
 from grc.evidence.sections.registry import Evidence, Mark, register
 
 
 def _active_users():
-    from grc.accounts.models import User
-
     return User.objects.filter(is_active=True)
 
 
 @register(clause="1.4", key="portal.mfa_passwords", title="The portal's own accounts: MFA and password rules", order=10)
 def mfa_and_passwords(ctx: PackContext) -> Evidence:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     active = _active_users()
     total = active.count()
     with_mfa = active.filter(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")).count()
@@ -46,15 +47,11 @@ def mfa_and_passwords(ctx: PackContext) -> Evidence:
 
 
 def _days(days: int):
-    from datetime import timedelta
-
     return timedelta(days=days)
 
 
 @register(clause="1.2", key="portal.accounts", title="The portal's own accounts: named users and lockout", order=40)
 def accounts(ctx: PackContext) -> Evidence:
-    from grc.accounts.models import User
-    from grc.audit.models import AuditEvent
 
     deactivated = User.objects.filter(ctx.between("deactivated_at")).count()
     lockouts = AuditEvent.objects.filter(ctx.between("occurred_at"), action="accounts.locked_out").count()
@@ -70,8 +67,6 @@ def accounts(ctx: PackContext) -> Evidence:
 
 @register(clause="1.3", key="portal.roles", title="The portal's own roles (least privilege)", order=10)
 def roles(ctx: PackContext) -> Evidence:
-    from grc.accounts.models import Role
-
     counts = _active_users().aggregate(**{role.value: Count("pk", filter=Q(role=role)) for role in Role})
     rows = [[role.label, counts[role.value]] for role in Role]
     table = ctx.table(title="Active portal accounts per role", columns=("Role", "Accounts"), rows=rows)

@@ -10,13 +10,13 @@ from collections import Counter
 from django.db.models import Count, Q
 
 from grc.evidence.collect import PackContext, display, on_time, person_name
+from grc.evidence.models import Audit, AuditApproval, AuditFinding, AuditorGrant, AuditStatus, CertificationLetter, EvidencePack, PackStatus
+from grc.evidence.retention import agreement_ended_on, retention_months, retention_words
 from grc.evidence.sections.registry import Evidence, Mark, register
 
 
 @register(clause="3", key="evidence.audits", title="Audits and assessments", order=10)
 def audits(ctx: PackContext) -> Evidence:
-    from grc.evidence.models import Audit, AuditStatus
-
     found = (
         Audit.objects.filter(Q(starts_on__lte=ctx.period.end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=ctx.period.start_at)))
         .annotate(findings_total=Count("findings"), findings_open=Count("findings", filter=Q(findings__status="open")))
@@ -50,8 +50,6 @@ def audits(ctx: PackContext) -> Evidence:
 
 
 def _approvals(ctx: PackContext):
-    from grc.evidence.models import AuditApproval
-
     rows = []
     for approval in (
         AuditApproval.objects.filter(ctx.between("recorded_at")).select_related("audit", "recorded_by").order_by("recorded_at", "pk")
@@ -85,15 +83,13 @@ def _approvals(ctx: PackContext):
 
 @register(clause="3", key="evidence.findings", title="Audit findings and their remediation", order=20)
 def findings(ctx: PackContext) -> Evidence:
-    from grc.evidence.models import AuditFinding
-
     relevant = (
         AuditFinding.objects.filter(ctx.overlaps("created_at", "remediated_at"))
         .select_related("audit", "owner")
         .prefetch_related("evidence")
         .order_by("audit__starts_on", "audit_id", "number")
     )
-    rows, results = [], Counter()
+    rows, results = [], Counter[str]()
     for finding in relevant:
         result = on_time(finding.remediated_at, finding.due_at, ctx.now)
         results[result.status] += 1
@@ -139,8 +135,6 @@ def findings(ctx: PackContext) -> Evidence:
 
 @register(clause="3", key="evidence.letters", title="Compliance certified in writing", order=30)
 def letters(ctx: PackContext) -> Evidence:
-    from grc.evidence.models import CertificationLetter
-
     rows = []
     for letter in CertificationLetter.objects.filter(ctx.between("signed_at")).select_related("signed_by").order_by("signed_at", "pk"):
         attachment = ctx.attach(
@@ -174,8 +168,6 @@ def letters(ctx: PackContext) -> Evidence:
 
 @register(clause="3", key="evidence.access", title="Auditor access and evidence packs issued", order=40)
 def auditor_access(ctx: PackContext) -> Evidence:
-    from grc.evidence.models import AuditorGrant, EvidencePack, PackStatus
-
     grants = (
         AuditorGrant.objects.filter(starts_at__lt=ctx.period.end_at, ends_at__gt=ctx.period.start_at)
         .select_related("auditor", "granted_by", "revoked_by")
@@ -220,8 +212,6 @@ def auditor_access(ctx: PackContext) -> Evidence:
 
 @register(clause="3", key="evidence.retention", title="Books and records retention", order=50)
 def books_retention(ctx: PackContext) -> Evidence:
-    from grc.evidence.retention import agreement_ended_on, retention_months, retention_words
-
     ended = agreement_ended_on()
     facts = [
         ("Amazon agreement", f"ended {ended:%d %b %Y}" if ended else "in force"),

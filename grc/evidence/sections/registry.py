@@ -6,11 +6,14 @@ A block is a function ``collect(ctx) -> Evidence`` registered for one clause:
     def campaigns(ctx: PackContext) -> Evidence: ...
 
 Each area of the portal has one module in ``grc.evidence.sections`` that reads its app through
-that app's selectors and models, read-only. ``Evidence`` is plain data (facts, bounded tables,
+that app's public modules (selectors, rules), read-only. ``Evidence`` is plain data (facts, bounded tables,
 notes, an optional server-made SVG figure), rendered by one template for every block, so the PDF
 looks the same everywhere. Long lists go whole into CSV attachments (``ctx.table``); the PDF
 shows the first rows and names the CSV. An area that is not built yet returns
 ``Evidence.not_available(...)`` and the pack says so rather than leaving the clause silently thin.
+
+This module is the small base every area module imports; ``grc.evidence.sections.catalogue``
+imports the area modules (so each registers its blocks) and answers which blocks a clause has.
 """
 
 from __future__ import annotations
@@ -19,33 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from grc.evidence.collect import Mark, Table
+
+__all__ = ["DEFAULT_TEMPLATE", "Block", "Evidence", "Mark", "Table", "register"]
+
 DEFAULT_TEMPLATE = "pdf/evidence/block.html"
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A value shown with a status colour (``met``, ``met_late``, ``not_met``, ``at_risk`` …)."""
-
-    text: str
-    status: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: tuple[str, ...]
-    rows: list[list[Any]]  # display values (str or Mark), at most the row limit
-    total: int  # how many rows there are altogether
-    attachment: str = ""  # the CSV in the pack's ZIP with every row
-    empty: str = "None in this period."
-    note: str = ""
-
-    @property
-    def truncated(self) -> bool:
-        return self.total > len(self.rows)
 
 
 @dataclass
@@ -92,39 +73,3 @@ def register(*, clause: str, key: str, title: str, order: int = 50, template: st
         return collect
 
     return decorator
-
-
-def blocks_for(clause: str) -> list[Block]:
-    load_sections()
-    return sorted((block for block in _blocks.values() if block.clause == clause), key=lambda block: (block.order, block.key))
-
-
-def all_blocks() -> list[Block]:
-    load_sections()
-    return sorted(_blocks.values(), key=lambda block: (block.clause, block.order, block.key))
-
-
-_loaded = False
-
-
-def load_sections() -> None:
-    """Import every area module once (each registers its blocks)."""
-    global _loaded
-    if _loaded:
-        return
-    from grc.evidence.sections import (  # noqa: F401
-        access_reviews,
-        assets,
-        audit_trail,
-        compliance,
-        controls,
-        deletion,
-        incidents,
-        policies,
-        portal_controls,
-        programme,
-        risks,
-        vulnerabilities,
-    )
-
-    _loaded = True

@@ -1,5 +1,5 @@
 """Vulnerability management evidence (DPP 2.7, and 2.5 for code scans before release) read from
-``assets`` read-only: scans, penetration tests, release code scans and their findings. Every
+``assets`` (its selectors) read-only: scans, penetration tests, release code scans and their findings. Every
 report file of the period is attached to the ZIP with the SHA-256 the portal recorded at upload
 and the one computed now."""
 
@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Max
-
+from assets.selectors import (
+    findings_open_in_period,
+    last_scan_and_penetration_test_before,
+    penetration_tests_performed,
+    release_scans_released,
+    vulnerability_scans_performed,
+)
 from grc.evidence.collect import PackContext, on_time, person_name
 from grc.evidence.sections.registry import Evidence, Mark, register
 
@@ -31,9 +36,7 @@ def _attach_report(ctx: PackContext, record, label: str) -> str:
 
 @register(clause="2.7", key="assets.scans", title="Vulnerability scans (at least every 180 days)", order=10)
 def scans(ctx: PackContext) -> Evidence:
-    from assets.models import PenetrationTest, VulnerabilityScan
-
-    scans = VulnerabilityScan.objects.filter(ctx.between("performed_at")).select_related("recorded_by").order_by("performed_at", "pk")
+    scans = vulnerability_scans_performed(ctx.period.start_at, ctx.period.end_at)
     scan_table = ctx.table(
         title="Vulnerability scans in the period",
         columns=("Scanned at", "Tool", "Scope", "Findings", "Report (in the ZIP)"),
@@ -42,7 +45,7 @@ def scans(ctx: PackContext) -> Evidence:
         description="DPP 2.7: vulnerability scans performed in the period",
         empty="No vulnerability scan was performed in this period.",
     )
-    tests = PenetrationTest.objects.filter(ctx.between("performed_at")).order_by("performed_at", "pk")
+    tests = penetration_tests_performed(ctx.period.start_at, ctx.period.end_at)
     test_table = ctx.table(
         title="Penetration tests in the period",
         columns=("Tested at", "Tester", "Scope", "Findings", "Report (in the ZIP)"),
@@ -51,8 +54,7 @@ def scans(ctx: PackContext) -> Evidence:
         description="DPP 2.7: penetration tests performed in the period",
         empty="No penetration test was performed in this period.",
     )
-    last_scan = VulnerabilityScan.objects.filter(performed_at__lt=ctx.period.end_at).aggregate(last=Max("performed_at"))["last"]
-    last_test = PenetrationTest.objects.filter(performed_at__lt=ctx.period.end_at).aggregate(last=Max("performed_at"))["last"]
+    last_scan, last_test = last_scan_and_penetration_test_before(ctx.period.end_at)
     facts = [
         ("Last vulnerability scan up to the period end", last_scan or Mark("never", "not_met")),
         ("Last penetration test up to the period end", last_test or Mark("never", "not_met")),
@@ -61,9 +63,7 @@ def scans(ctx: PackContext) -> Evidence:
 
 
 def release_rows(ctx: PackContext):
-    from assets.models import ReleaseScan
-
-    releases = ReleaseScan.objects.filter(ctx.between("release_date")).select_related("owner").order_by("release_date", "pk")
+    releases = release_scans_released(ctx.period.start_at, ctx.period.end_at).select_related("owner").order_by("release_date", "pk")
     rows = []
     for release in releases:
         before = release.scanned_before_release
@@ -102,9 +102,7 @@ def release_scans(ctx: PackContext) -> Evidence:
 
 @register(clause="2.5", key="assets.secure_coding", title="Code scanned before each release", order=10)
 def secure_coding(ctx: PackContext) -> Evidence:
-    from assets.models import ReleaseScan
-
-    releases = ReleaseScan.objects.filter(ctx.between("release_date"))
+    releases = release_scans_released(ctx.period.start_at, ctx.period.end_at)
     total = releases.count()
     scanned = sum(1 for release in releases.only("scanned_at", "release_date") if release.scanned_before_release)
     notes = ["The releases with their scan results and reports are listed under DPP 2.7."]
@@ -114,14 +112,8 @@ def secure_coding(ctx: PackContext) -> Evidence:
 
 @register(clause="2.7", key="assets.findings", title="Vulnerability findings and their remediation", order=30)
 def findings(ctx: PackContext) -> Evidence:
-    from assets.models import Finding
-
-    relevant = (
-        Finding.objects.filter(ctx.overlaps("found_at", "resolved_at"))
-        .select_related("owner", "asset", "resolved_by")
-        .order_by("due_at", "pk")
-    )
-    rows, results = [], Counter()
+    relevant = findings_open_in_period(ctx.period.start_at, ctx.period.end_at)
+    rows, results = [], Counter[str]()
     for finding in relevant:
         result = Mark("risk accepted", "at_risk") if finding.status == "accepted" else on_time(finding.resolved_at, finding.due_at, ctx.now)
         results[result.status] += 1

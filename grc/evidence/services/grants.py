@@ -122,6 +122,7 @@ def auditor_window_sync(*, auditor: User, now: datetime, by: User | None = None,
 
     Returns the changed field names (audited on the user, names only)."""
     upcoming = AuditorGrant.objects.filter(auditor=auditor, revoked_at__isnull=True, ends_at__gt=now).order_by("starts_at", "pk").first()
+    values: dict[str, datetime | None]
     if upcoming is not None:
         values = {"access_starts_at": upcoming.starts_at, "access_expires_at": upcoming.ends_at}
     else:

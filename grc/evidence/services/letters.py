@@ -18,17 +18,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from grc.audit.services import record_event
+from grc.compliance.posture import posture_counts
+from grc.compliance.selectors import requirement_statuses
 from grc.evidence.collect import person_name
 from grc.evidence.models import AuditFinding, CertificationLetter, FindingStatus
 from grc.evidence.retention import retention_words
+from grc.pdf import render_pdf
+from grc.pdf_signing import pdf_sign
 
 EXCEPTION_STATES = ("not_met", "at_risk", "not_tracked")  # untracked: nothing in the records shows compliance
 
 
 def letter_statement(now: datetime) -> dict:
     """The DPP status the letter certifies: every clause, the exceptions and open findings."""
-    from grc.compliance.posture import posture_counts
-    from grc.compliance.selectors import requirement_statuses
 
     rows = requirement_statuses(now)
     clauses = [
@@ -57,8 +59,6 @@ def letter_statement(now: datetime) -> dict:
 
 @transaction.atomic
 def letter_sign(*, data: dict, by, step_up_at: datetime, now: datetime, request=None) -> CertificationLetter:
-    from grc.pdf import render_pdf
-    from grc.pdf_signing import pdf_sign
 
     if not by.is_security_lead:
         raise PermissionDenied("Only a security lead signs the certification letter.")

@@ -29,7 +29,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from grc.audit.services import record_event
+from grc.audit.services import record_download, record_event
 from grc.evidence.builder import Built, assemble
 from grc.evidence.clauses import normalise_scope
 from grc.evidence.collect import person_name
@@ -45,8 +45,12 @@ from grc.jobs import (
     leases_expired,
     seconds_left,
 )
+from grc.queue import enqueue
 
 logger = logging.getLogger("grc.evidence")
+# queued by name (grc.queue looks the task up in Celery's registry): the task module calls this
+# service module, so this one does not import it back
+BUILD_PACK = "grc.evidence.tasks.build_pack"
 MAX_PERIOD_DAYS = 3 * 366 + 1  # three years: longer packs belong in several files
 
 
@@ -98,10 +102,7 @@ def pack_request(
         occurred_at=now,
     )
     if queue:
-        from grc.evidence.tasks import build_pack
-        from grc.queue import enqueue
-
-        enqueue(build_pack, pack.pk)
+        enqueue(BUILD_PACK, pack.pk)
     return pack
 
 
@@ -124,7 +125,7 @@ def _progress_writer(pack_id: int, attempt: int):
 
     def write(percent: int, step: str) -> None:
         fields = {"progress": max(1, min(percent, 99)), "step": step[:200]}
-        if not lease_renew(EvidencePack.objects, pack_id, attempt=attempt, policy=policy, now=timezone.now(), **fields):
+        if not lease_renew(EvidencePack.objects.all(), pack_id, attempt=attempt, policy=policy, now=timezone.now(), **fields):
             raise LeaseLost(f"pack {pack_id} attempt {attempt}")
 
     return write
@@ -142,7 +143,7 @@ def pack_claim(pack_id: int, now: datetime) -> int | None:
     row = EvidencePack.objects.filter(pk=pack_id).values("attempts").first()
     attempt = (row["attempts"] if row else 0) + 1
     claimed = lease_claim(
-        EvidencePack.objects, pack_id, policy=policy, now=now, started_at=now, progress=1, step=f"Starting{_attempt_words(attempt)}"
+        EvidencePack.objects.all(), pack_id, policy=policy, now=now, started_at=now, progress=1, step=f"Starting{_attempt_words(attempt)}"
     )
     if claimed is None:
         pack_give_up_if_exhausted(pack_id, now)
@@ -183,19 +184,16 @@ def pack_give_up_if_exhausted(pack_id: int, now: datetime) -> bool:
 def packs_sweep(now: datetime) -> dict[str, int]:
     """Queue again every pack whose worker stopped renewing its lease (or fail it when its attempts
     are used up), so a killed worker costs one lease, not Redis' visibility timeout."""
-    from grc.evidence.tasks import build_pack
-    from grc.queue import enqueue
-
     policy = pack_lease_policy()
     counts = {"requeued": 0, "failed": 0}
-    stale = leases_expired(EvidencePack.objects, policy=policy, now=now).values_list("pk", "attempts").order_by("pk")
+    stale = leases_expired(EvidencePack.objects.all(), policy=policy, now=now).values_list("pk", "attempts").order_by("pk")
     for pack_id, attempts in list(stale):
         if pack_give_up_if_exhausted(pack_id, now):
             counts["failed"] += 1
             continue
         with transaction.atomic():
             step = f"Waiting for a worker: the last one stopped{_attempt_words(attempts + 1)}"
-            if not lease_release(EvidencePack.objects, pack_id, attempt=attempts, now=now, policy=policy, progress=0, step=step):
+            if not lease_release(EvidencePack.objects.all(), pack_id, attempt=attempts, now=now, policy=policy, progress=0, step=step):
                 continue
             record_event(
                 "evidence.pack.requeued",
@@ -206,7 +204,7 @@ def packs_sweep(now: datetime) -> dict[str, int]:
                 details={"attempts": attempts},
                 occurred_at=now,
             )
-            enqueue(build_pack, pack_id)
+            enqueue(BUILD_PACK, pack_id)
         counts["requeued"] += 1
     return counts
 
@@ -249,10 +247,7 @@ def pack_retry(*, pack: EvidencePack, by, now: datetime, request=None) -> Eviden
         details={"previous_failure": pack.failure[:120], "previous_attempts": pack.attempts},
         occurred_at=now,
     )
-    from grc.evidence.tasks import build_pack
-    from grc.queue import enqueue
-
-    enqueue(build_pack, pack.pk)
+    enqueue(BUILD_PACK, pack.pk)
     pack.refresh_from_db()
     return pack
 
@@ -354,8 +349,6 @@ def _fail(pack: EvidencePack, error: Exception, *, attempt: int) -> EvidencePack
 
 
 def pack_download_recorded(request, pack: EvidencePack, what: str) -> None:
-    from grc.audit.services import record_download
-
     record_download(request, pack, what=f"evidence_pack_{what}")
 
 

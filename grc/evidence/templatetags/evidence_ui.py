@@ -19,7 +19,7 @@ def state_words(value) -> str:
 @register.filter
 def filesize(value) -> str:
     try:
-        size = int(value)
+        size: float = int(value)
     except (TypeError, ValueError):
         return "—"
     for unit in ("bytes", "KB", "MB", "GB"):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, role_required
+from grc.compliance.selectors import requirement_statuses
 from grc.evidence.access import auditor_grant_required, grant_of, visible_audits, visible_packs
 from grc.evidence.clauses import scope_clauses
 from grc.evidence.forms import PackForm
@@ -70,10 +71,9 @@ def lead_home(request):
 
 
 def auditor_home(request):
-    from grc.compliance.selectors import requirement_statuses
-
     now = timezone.now()
     grant = grant_of(request)
+    assert grant is not None  # auditor_grant_required: an auditor reaches this page only with a current grant
     in_scope = set(scope_clauses(grant.clauses))
     rows = [row for row in requirement_statuses(now) if row.requirement.clause in in_scope]
     links = [

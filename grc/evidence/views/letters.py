@@ -38,10 +38,10 @@ def letter_sign(request):
     form = LetterForm(request.POST or None)
     now = timezone.now()
     if request.method == "POST" and form.is_valid():
+        step_up_at = step_up_time(request)
+        assert step_up_at is not None  # step_up_required: the step-up is fresh
         try:
-            letter = services.letter_sign(
-                data=form.cleaned_data, by=request.user, step_up_at=step_up_time(request), now=now, request=request
-            )
+            letter = services.letter_sign(data=form.cleaned_data, by=request.user, step_up_at=step_up_at, now=now, request=request)
         except PermissionDenied:
             raise deny(request, "not a security lead")
         except ValidationError as error:
