@@ -31,6 +31,7 @@ key: restore with the same ``FIELD_ENCRYPTION_KEY``.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import io
@@ -48,7 +49,9 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, cast
 
+import environ
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
@@ -58,6 +61,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from grc.accounts.models import User
+from grc.audit.models import AuditEvent, Channel
+from grc.audit.services import record_event
+from grc.envsecrets import dev_secret
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related import RelatedField
 
 MAGIC = b"DPPBAK1\n"
 FORMAT = 1
@@ -75,9 +86,6 @@ class BackupError(Exception):
 
 # --- the key ------------------------------------------------------------------------------------
 def backup_key() -> bytes:
-    import environ
-
-    from grc.envsecrets import dev_secret
 
     value = environ.FileAwareEnv().str(KEY_ENV, default="")
     if not value:
@@ -202,7 +210,7 @@ def _exactly(source, size: int) -> bytes:
 def _value_field(model_field: models.Field) -> models.Field:
     """The field whose type the stored value has (a foreign key stores its target's type)."""
     while model_field.is_relation:
-        model_field = model_field.target_field
+        model_field = cast("RelatedField[Any, Any]", model_field).target_field
     return model_field
 
 
@@ -431,15 +439,24 @@ def _members(archive: Path, key: bytes) -> Iterator[tuple[tarfile.TarInfo, tarfi
             raise BackupError(f"The archive's contents cannot be read ({type(error).__name__}).") from error
 
 
-def _read_json(member: tarfile.TarInfo, tar: tarfile.TarFile):
-    return json.loads(tar.extractfile(member).read())
+def _member_file(member: tarfile.TarInfo, tar: tarfile.TarFile) -> IO[bytes]:
+    source = tar.extractfile(member)
+    assert source is not None  # _members lets regular files through only
+    return source
+
+
+def _read_json(member: tarfile.TarInfo, tar: tarfile.TarFile) -> Any:
+    return json.loads(_member_file(member, tar).read())
 
 
 def archive_check(archive: Path, *, key: bytes | None = None) -> dict:
     """Read the whole archive once: every chunk authenticates, every table and file matches the
     manifest. Returns its meta. Nothing is written."""
     key = key or backup_key()
-    meta, manifest, counts, hashes = None, None, {}, {}
+    meta: dict[str, Any] | None = None
+    manifest: dict[str, Any] | None = None
+    counts: dict[str, int] = {}
+    hashes: dict[str, str] = {}
     for member, tar in _members(Path(archive), key):
         if member.name == "meta.json":
             meta = _read_json(member, tar)
@@ -447,11 +464,11 @@ def archive_check(archive: Path, *, key: bytes | None = None) -> dict:
             manifest = _read_json(member, tar)
         elif member.name.startswith("db/"):
             label = _member_label(member.name)
-            counts[label] = counts.get(label, 0) + sum(1 for _ in tar.extractfile(member))
+            counts[label] = counts.get(label, 0) + sum(1 for _ in _member_file(member, tar))
         elif member.name.startswith("files/"):
             digest = hashlib.sha256()
-            source = tar.extractfile(member)
-            for block in iter(lambda source=source: source.read(CHUNK), b""):
+            source = _member_file(member, tar)
+            for block in iter(functools.partial(source.read, CHUNK), b""):
                 digest.update(block)
             hashes[member.name.removeprefix("files/")] = digest.hexdigest()
         else:
@@ -464,16 +481,12 @@ def archive_check(archive: Path, *, key: bytes | None = None) -> dict:
 
 
 def database_is_empty(alias: str = DEFAULT_DB_ALIAS) -> bool:
-    from grc.accounts.models import User
-    from grc.audit.models import AuditEvent
 
     return not User.objects.using(alias).exists() and not AuditEvent.objects.using(alias).exists()
 
 
 def restore(archive: Path, *, key: bytes | None = None, alias: str = DEFAULT_DB_ALIAS) -> RestoreReport:
     """Restore ``archive`` into the empty database ``alias`` and ``MEDIA_ROOT``."""
-    from grc.audit.models import Channel
-    from grc.audit.services import record_event
 
     key = key or backup_key()
     archive = Path(archive)
@@ -506,7 +519,7 @@ def restore(archive: Path, *, key: bytes | None = None, alias: str = DEFAULT_DB_
                     columns = _columns(model)
                     if [c.attname for c in columns] != meta["tables"][label]:
                         raise BackupError(f"The columns of {label} differ from the archive's.")
-                    count = _load_table(model, columns, tar.extractfile(member), alias)
+                    count = _load_table(model, columns, _member_file(member, tar), alias)
                     report.counts[label] = report.counts.get(label, 0) + count
                     report.rows += count
                 elif member.name.startswith("files/"):
@@ -514,7 +527,7 @@ def restore(archive: Path, *, key: bytes | None = None, alias: str = DEFAULT_DB_
                     target = staging / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with open(target, "xb") as out:
-                        shutil.copyfileobj(tar.extractfile(member), out, CHUNK)
+                        shutil.copyfileobj(_member_file(member, tar), out, CHUNK)
                     report.files += 1
             models_loaded = [by_label[label] for label in report.counts]
             with connection.cursor() as cursor:

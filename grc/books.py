@@ -106,6 +106,20 @@ class KeepPolicy:
         return audit_purge_cutoff(self.now, audit_days=self.audit_days, ended_on=self.ended_on, months=self.months)
 
     @property
+    def _ended_until(self) -> datetime:
+        """``books_until`` where the agreement has ended (the callers check ``ended_on`` first)."""
+        until = self.books_until
+        assert until is not None  # ended_on is set
+        return until
+
+    @property
+    def _purge_from(self) -> datetime:
+        """``cutoff`` where the books window is over (the callers check ``books_running`` first)."""
+        cutoff = self.cutoff
+        assert cutoff is not None  # not books_running
+        return cutoff
+
+    @property
     def books_running(self) -> bool:
         """Books and records still hold the trail: the agreement is in force or ended less than ``months`` ago."""
         return self.cutoff is None
@@ -123,8 +137,8 @@ class KeepPolicy:
         if self.ended_on is None:
             return "every event while the agreement is in force"
         if self.books_running:
-            return f"every event until {_day(self.books_until)}"
-        return f"events from {_day(self.cutoff)}"
+            return f"every event until {_day(self._ended_until)}"
+        return f"events from {_day(self._purge_from)}"
 
     def audit_words(self) -> str:
         """How long the audit trail is kept, as the purge applies it."""
@@ -133,12 +147,12 @@ class KeepPolicy:
             return f"every audit event is kept while the Amazon agreement is in force and for {self.months} months after it ends; {after}"
         if self.books_running:
             return (
-                f"every audit event is kept until {_day(self.books_until)}, {self.months} months after the Amazon agreement "
+                f"every audit event is kept until {_day(self._ended_until)}, {self.months} months after the Amazon agreement "
                 f"ended on {_day(self.ended_on)}; {after}"
             )
         return (
-            f"audit events from {_day(self.cutoff)} on are kept ({self.audit_days} days); the {self.months} months of books and "
-            f"records after the Amazon agreement (ended {_day(self.ended_on)}) ran to {_day(self.books_until)}"
+            f"audit events from {_day(self._purge_from)} on are kept ({self.audit_days} days); the {self.months} months of books and "
+            f"records after the Amazon agreement (ended {_day(self.ended_on)}) ran to {_day(self._ended_until)}"
         )
 
     def audit_sentence(self) -> str:
@@ -151,9 +165,9 @@ class KeepPolicy:
         if self.ended_on is None:
             return f"for the Amazon agreement (in force) and {self.months} months after it ends"
         if self.books_running:
-            return f"until {_day(self.books_until)}, {self.months} months after the Amazon agreement ended on {_day(self.ended_on)}"
+            return f"until {_day(self._ended_until)}, {self.months} months after the Amazon agreement ended on {_day(self.ended_on)}"
         return (
-            f"(the {self.months} months after the Amazon agreement, which ended on {_day(self.ended_on)}, ran to {_day(self.books_until)})"
+            f"(the {self.months} months after the Amazon agreement, which ended on {_day(self.ended_on)}, ran to {_day(self._ended_until)})"
         )
 
     def disagreement(self) -> str:

@@ -6,9 +6,11 @@ Beat's schedule is ``CELERY_BEAT_SCHEDULE`` in settings: in code, so every deplo
 from __future__ import annotations
 
 import os
+from logging.config import dictConfig
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grc.settings")
 
@@ -27,8 +29,5 @@ def ping(value: str = "pong") -> str:
 def use_django_logging(**kwargs) -> None:
     """Workers and beat log like the web: JSON lines on stdout without PII (settings.LOGGING,
     grc/logging.py), instead of Celery replacing the root logger's handlers with its own format."""
-    from logging.config import dictConfig
-
-    from django.conf import settings
 
     dictConfig(settings.LOGGING)

@@ -9,12 +9,19 @@ after which the old key can be dropped.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 PREFIX = "fernet:"
 
@@ -58,12 +65,12 @@ class EncryptedTextField(models.TextField):
     description = "Text encrypted at rest with FIELD_ENCRYPTION_KEY"
     is_encrypted = True  # read by the audit trail: names of such fields are logged, never values
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: Any, connection: BaseDatabaseWrapper) -> str | None:
         if value in (None, ""):
             return value
         return decrypt_text(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
@@ -73,11 +80,14 @@ class EncryptedTextField(models.TextField):
 class EncryptedCharField(EncryptedTextField):
     """Same as EncryptedTextField; rendered as a single-line input in forms."""
 
-    def formfield(self, **kwargs):
-        from django import forms
-
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
         kwargs.setdefault("widget", forms.TextInput)
-        return super().formfield(**kwargs)
+        return super().formfield(form_class=form_class, choices_form_class=choices_form_class, **kwargs)
 
 
 def blind_index(value: str) -> str:
@@ -86,8 +96,6 @@ def blind_index(value: str) -> str:
     Keyed with the current field key, so the hash reveals nothing without the key; after a key
     rotation, ``rotate_field_key`` recomputes the stored indexes.
     """
-    import hashlib
-    import hmac
 
     key = settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip().encode()
     return hmac.new(key, value.strip().casefold().encode("utf-8"), hashlib.sha256).hexdigest()

@@ -82,7 +82,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[CsvRow]]:
     return header, rows
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 

@@ -26,9 +26,12 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from django.core.cache import caches
+
+from grc.models import OutboxMessage
 
 logger = logging.getLogger("grc.degraded")
 
@@ -115,7 +118,7 @@ def reset() -> None:
 
 
 # --- the cache -----------------------------------------------------------------------------
-def cache_get(key: str, default=None, *, where: str, alias: str = "default"):
+def cache_get(key: str, default: Any = None, *, where: str, alias: str = "default") -> Any:
     """``caches[alias].get(key, default)``, or ``default`` when the cache is down (a miss: compute)."""
     if not available(CACHE):
         return default
@@ -126,7 +129,7 @@ def cache_get(key: str, default=None, *, where: str, alias: str = "default"):
         return default
 
 
-def cache_set(key: str, value, timeout: float | None, *, where: str, alias: str = "default") -> bool:
+def cache_set(key: str, value: Any, timeout: float | None, *, where: str, alias: str = "default") -> bool:
     """``caches[alias].set(...)``; False (nothing stored, nothing raised) when the cache is down."""
     if not available(CACHE):
         return False
@@ -151,7 +154,6 @@ def _broker_waiting() -> bool:
         checked = _state.broker_checked_at
         if checked is not None and now - checked < BROKER_CHECK_SECONDS:
             return _state.broker_waiting
-    from grc.models import OutboxMessage
 
     waiting = OutboxMessage.objects.filter(sent_at__isnull=True).exclude(last_error="").exists()
     with _lock:

@@ -8,6 +8,7 @@ Production never calls this: its settings refuse to start without the real varia
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -20,8 +21,6 @@ def _new(kind: str) -> str:
     if kind == "fernet":
         return Fernet.generate_key().decode()
     if kind == "aes256":  # 32 random bytes, URL-safe base64 (BACKUP_ENCRYPTION_KEY)
-        import base64
-
         return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     return secrets.token_urlsafe(50)
 
@@ -33,7 +32,7 @@ def dev_secret(var_dir: Path, name: str, *, kind: str = "token", persist: bool =
         return value
     path = var_dir / "dev-secrets.json"
     var_dir.mkdir(parents=True, exist_ok=True)
-    stored = json.loads(path.read_text()) if path.exists() else {}
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if name not in stored:
         stored[name] = _new(kind)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+if TYPE_CHECKING:
+    # the mixin only ever precedes a Form or ModelForm: let mypy check it against BaseForm
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class StyledFormMixin:
+
+class StyledFormMixin(_FormBase):
     """Give each widget Bootstrap's class, and ``is-invalid`` when its field has errors."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
@@ -24,7 +32,7 @@ class StyledFormMixin:
             if css:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
@@ -46,18 +54,18 @@ class DateTimeInput(forms.DateTimeInput):
 
     input_type = "datetime-local"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def add_errors(form, error: ValidationError) -> None:
+def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError next to the fields it names (or on top when it names none) and
     mark those fields invalid, as StyledForm does for its own errors. The one copy every view uses."""
     if hasattr(error, "error_dict"):

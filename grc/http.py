@@ -9,9 +9,11 @@ pages and static files of anonymous visitors are left alone: nothing personal is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -25,10 +27,10 @@ class NoStoreForSignedInMiddleware:
     request carrying an ``Authorization`` header is treated as authenticated even when refused.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if is_authenticated(request) and "no-store" not in response.get("Cache-Control", ""):
             # (a view that already said no-store, such as the page showing a new API token, is left as it is)
@@ -45,10 +47,10 @@ class RefuseNulInQueryMiddleware:
     page that looks a parameter up. Forms (POST) are left to their fields, which already refuse
     NUL with a message next to the field."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             message = "The address holds a NUL character (%00): remove it and try again."
             if request.path.startswith("/api/"):  # the API answers JSON, errors included
@@ -58,12 +60,12 @@ class RefuseNulInQueryMiddleware:
         return self.get_response(request)
 
 
-def is_authenticated(request) -> bool:
+def is_authenticated(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return bool(getattr(user, "is_authenticated", False)) or "HTTP_AUTHORIZATION" in request.META
 
 
-def safe_next(request, target: str | None, fallback: str = "") -> str:
+def safe_next(request: HttpRequest, target: str | None, fallback: str = "") -> str:
     """``target`` when it leads back into the portal (same host, http(s), HTTPS kept), else ``fallback``.
 
     Every ``next=``/``back=`` that becomes a redirect or a link goes through this (or Django's

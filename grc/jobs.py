@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Manager, Q, QuerySet
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def claimable_q(policy: LeasePolicy, now: datetime) -> Q:
     return Q(status=policy.waiting) | (Q(status=policy.running) & expired_q(now))
 
 
-def lease_claim(queryset: QuerySet, pk: int, *, policy: LeasePolicy, now: datetime, **fields) -> int | None:
+def lease_claim(queryset: QuerySet[Any] | Manager[Any], pk: int, *, policy: LeasePolicy, now: datetime, **fields: Any) -> int | None:
     """Claim job ``pk``: the attempt number it now runs as (its fencing token), or None when it is
     not claimable, its attempts are used up (the caller fails it) or another worker won the race."""
     row = queryset.filter(pk=pk).values("status", "attempts", "lease_expires_at").first()
@@ -75,18 +76,22 @@ def lease_claim(queryset: QuerySet, pk: int, *, policy: LeasePolicy, now: dateti
     return row["attempts"] + 1 if won == 1 else None
 
 
-def lease_renew(queryset: QuerySet, pk: int, *, attempt: int, policy: LeasePolicy, now: datetime, **fields) -> bool:
+def lease_renew(
+    queryset: QuerySet[Any] | Manager[Any], pk: int, *, attempt: int, policy: LeasePolicy, now: datetime, **fields: Any
+) -> bool:
     """The heartbeat: push the lease on and write ``fields``; False when the lease was lost."""
     held = queryset.filter(pk=pk, status=policy.running, attempts=attempt)
     return held.update(lease_expires_at=policy.expires(now), heartbeat_at=now, **fields) == 1
 
 
-def lease_release(queryset: QuerySet, pk: int, *, attempt: int, now: datetime, policy: LeasePolicy, **fields) -> bool:
+def lease_release(
+    queryset: QuerySet[Any] | Manager[Any], pk: int, *, attempt: int, now: datetime, policy: LeasePolicy, **fields: Any
+) -> bool:
     """Put a job whose worker is gone back to ``waiting`` (the sweep); False when someone else moved it."""
     stale = queryset.filter(expired_q(now), pk=pk, status=policy.running, attempts=attempt)
     return stale.update(status=policy.waiting, lease_expires_at=None, **fields) == 1
 
 
-def leases_expired(queryset: QuerySet, *, policy: LeasePolicy, now: datetime) -> QuerySet:
+def leases_expired(queryset: QuerySet[Any] | Manager[Any], *, policy: LeasePolicy, now: datetime) -> QuerySet[Any]:
     """Running jobs whose worker stopped renewing: the sweep's work list."""
     return queryset.filter(expired_q(now), status=policy.running)

@@ -25,6 +25,7 @@ import logging
 import re
 import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 WITHHELD = "[exception message withheld]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -40,7 +41,7 @@ _SAFE_EXTRA_SUFFIXES = ("_id", "_hash", "_count", "_status", "_name")
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
-def _phone(match: re.Match) -> str:
+def _phone(match: re.Match[str]) -> str:
     text = match.group(0)
     if _ISO_DATE.fullmatch(text.strip()) or sum(ch.isdigit() for ch in text) < 8:
         return text  # a date or a short number, not a phone number
@@ -55,13 +56,13 @@ def redact(text: str) -> str:
     return _PHONE.sub(_phone, text)
 
 
-def _exception_summary(exc_type, exc, tb) -> str:
+def _exception_summary(exc_type: type[BaseException], exc: BaseException | None, tb: TracebackType | None) -> str:
     """The traceback of an exception — files, lines and functions — with every exception's message
     withheld (classes kept)."""
     lines: list[str] = []
     seen: set[int] = set()
 
-    def add(error, error_type, error_tb, depth: int) -> None:
+    def add(error: BaseException | None, error_type: type[BaseException], error_tb: TracebackType | None, depth: int) -> None:
         if error is not None and depth < 5 and id(error) not in seen:
             seen.add(id(error))
             cause = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
@@ -106,7 +107,7 @@ class RedactPIIFilter(logging.Filter):
 _SCRUB = RedactPIIFilter()
 
 
-def _safe_extra(key: str, value):
+def _safe_extra(key: str, value: object) -> tuple[bool, object]:
     if isinstance(value, bool | int | float) or value is None:
         return True, value
     if isinstance(value, str) and key.endswith(_SAFE_EXTRA_SUFFIXES) and _SAFE_TOKEN.fullmatch(value):
@@ -119,7 +120,7 @@ class JSONFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         _SCRUB.filter(record)  # idempotent: also safe when a handler was configured without the filter
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,

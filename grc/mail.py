@@ -8,17 +8,20 @@ absolute (``PORTAL_BASE_URL``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, engines
+from django.template.backends.django import Template as DjangoBackendTemplate
 from django.template.loader import render_to_string
 
 
 def absolute_url(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    base: str = settings.PORTAL_BASE_URL
+    return base.rstrip("/") + path
 
 
 def render_text(name: str, context: dict) -> str:
@@ -28,7 +31,8 @@ def render_text(name: str, context: dict) -> str:
     Jones" read "O&#x27;Brien" and "Smith &amp; Jones" in the text part and the subject. Plain text
     is never parsed as HTML by a mail client, so nothing needs escaping there; the HTML part keeps
     Django's escaping (each template need not remember ``{% autoescape off %}``)."""
-    template = engines["django"].get_template(name).template  # the engine's Template: it takes a Context
+    # the engine's Template: it takes a Context
+    template = cast(DjangoBackendTemplate, engines["django"].get_template(name)).template
     return template.render(Context(context, autoescape=False))
 
 

@@ -29,11 +29,28 @@ import io
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core import checks
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+    from django.apps import AppConfig
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 logger = logging.getLogger("grc.pdf_signing")
 
 FIELD_NAME = "OrganisationSignature"
@@ -51,11 +68,6 @@ class SigningNotConfigured(RuntimeError):
 
 def _new_dev_pair(organisation: str, unit: str = DEV_MARKER) -> tuple[str, str]:
     """A P-256 key (fast to make and to sign with) and a self-signed certificate for it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
@@ -129,9 +141,9 @@ def dev_signing_pair(var_dir: Path, organisation: str, *, persist: bool = True) 
 
 @dataclass(frozen=True)
 class Material:
-    signer: object  # pyhanko.sign.signers.SimpleSigner
-    certificate: object  # asn1crypto.x509.Certificate of the signer
-    chain: tuple  # the certificates after it in PDF_SIGNING_CERT
+    signer: SimpleSigner
+    certificate: asn1_x509.Certificate  # of the signer
+    chain: tuple[asn1_x509.Certificate, ...]  # the certificates after it in PDF_SIGNING_CERT
 
     @property
     def fingerprint(self) -> str:
@@ -141,9 +153,10 @@ class Material:
 @functools.lru_cache(maxsize=4)
 def _material(key_pem: str, cert_pem: str) -> Material:
     """Parsed once per process and key: every pack and letter after the first reuses it."""
+    # pyHanko is loaded only when a PDF is signed or checked: it adds ~1.1 s to every process start
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
-    from pyhanko.sign.signers import SimpleSigner
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko.sign.signers import SimpleSigner  # pyHanko, late as above
+    from pyhanko_certvalidator.registry import SimpleCertificateStore  # pyHanko, late as above
 
     certs = list(load_certs_from_pemder_data(cert_pem.encode()))
     if not certs:
@@ -154,8 +167,6 @@ def _material(key_pem: str, cert_pem: str) -> Material:
 
 
 def signing_material() -> Material:
-    from django.conf import settings
-
     key_pem, cert_pem = getattr(settings, "PDF_SIGNING_KEY", ""), getattr(settings, "PDF_SIGNING_CERT", "")
     if not key_pem or not cert_pem:
         missing = " and ".join(name for name, value in (("PDF_SIGNING_KEY", key_pem), ("PDF_SIGNING_CERT", cert_pem)) if not value)
@@ -166,7 +177,7 @@ def signing_material() -> Material:
 # --- Signing ------------------------------------------------------------------------------------
 
 
-def _off_the_event_loop(function, *args, **kwargs):
+def _off_the_event_loop(function: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """pyHanko's synchronous API runs ``asyncio.run``, which refuses to start inside a thread that
     already runs an event loop (an async caller, or Playwright's sync API in the browser tests);
     there it runs in a short-lived thread of its own. Elsewhere (Celery, gunicorn) it runs here."""
@@ -178,12 +189,11 @@ def _off_the_event_loop(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
-def _timestamper():
-    from django.conf import settings
-
+def _timestamper() -> HTTPTimeStamper | None:
     url = getattr(settings, "PDF_TIMESTAMP_URL", "")
     if not url:
         return None
+    # pyHanko is loaded only when a PDF is signed or checked: it adds ~1.1 s to every process start
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     return HTTPTimeStamper(url, timeout=20)
@@ -193,9 +203,9 @@ def pdf_sign(data: bytes, *, reason: str = "") -> bytes:
     """``data`` with the organisation's PAdES signature over every byte of it (and an RFC 3161
     timestamp when ``PDF_TIMESTAMP_URL`` is set). The original bytes stay as they are: the
     signature is an incremental update after them, covering the whole file."""
-    from django.conf import settings
+    # pyHanko is loaded only when a PDF is signed or checked: it adds ~1.1 s to every process start
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields, signers  # pyHanko, late as above
 
     material = signing_material()
     metadata = signers.PdfSignatureMetadata(
@@ -207,7 +217,8 @@ def pdf_sign(data: bytes, *, reason: str = "") -> bytes:
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     signer = signers.PdfSigner(metadata, signer=material.signer, timestamper=_timestamper())
-    return _off_the_event_loop(signer.sign_pdf, writer).getvalue()
+    signed: io.BytesIO = _off_the_event_loop(signer.sign_pdf, writer)  # a new buffer: no output stream was given
+    return signed.getvalue()
 
 
 # --- What the verify page shows -----------------------------------------------------------------
@@ -240,7 +251,7 @@ class SignatureReport:
         return self.state == "valid"
 
 
-def _name_part(certificate, attribute: str) -> str:
+def _name_part(certificate: asn1_x509.Certificate, attribute: str) -> str:
     value = certificate.subject.native.get(attribute, "")
     return ", ".join(value) if isinstance(value, list) else str(value or "")
 
@@ -254,10 +265,11 @@ def _trust_roots(ours: Material | None) -> list:
 def pdf_signature_report(data: bytes) -> SignatureReport:
     """Validate the last signature of ``data`` with pyHanko, trusting only this portal's signing
     certificate (and its chain). Never raises for a bad file: a damaged PDF is a finding."""
+    # pyHanko is loaded only when a PDF is signed or checked: it adds ~1.1 s to every process start
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation import validate_pdf_signature  # pyHanko, late as above
+    from pyhanko.sign.validation.status import SignatureCoverageLevel  # pyHanko, late as above
+    from pyhanko_certvalidator import ValidationContext  # pyHanko, late as above
 
     if not data.startswith(b"%PDF-"):
         return SignatureReport("unreadable", "This is not a PDF file, so it carries no signature.")
@@ -287,14 +299,14 @@ def pdf_signature_report(data: bytes) -> SignatureReport:
     intact = bool(status.intact and status.valid)
     whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     timestamp = status.timestamp_validity
-    report = {
+    report: dict[str, Any] = {
         "signer": _name_part(certificate, "common_name") if certificate is not None else "",
         "organisation": _name_part(certificate, "organization_name") if certificate is not None else "",
         "signed_at": status.signer_reported_dt,
         "timestamped_at": timestamp.timestamp if timestamp is not None and timestamp.intact and timestamp.valid else None,
         "intact": intact,
         "whole_file": whole_file,
-        "ours": bool(ours) and fingerprint == ours.fingerprint,
+        "ours": ours is not None and fingerprint == ours.fingerprint,
         "development": certificate is not None and DEV_MARKER in _name_part(certificate, "organizational_unit_name"),
         "certificate_sha256": fingerprint,
         "signatures": len(signatures),
@@ -311,36 +323,33 @@ def pdf_signature_report(data: bytes) -> SignatureReport:
 # --- The deploy check ---------------------------------------------------------------------------
 
 
-def check_signing(app_configs=None, **kwargs) -> list:
+def check_signing(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """``manage.py check --deploy``: production has a signing key and certificate that belong
     together, are not the development one and are in date. Registered with ``deploy=True`` by the
     evidence app. Without them production refuses to issue packs and letters (``pdf_sign``)."""
-    from django.conf import settings
-    from django.core.checks import Error, Warning
-
     hint = "Set PDF_SIGNING_KEY and PDF_SIGNING_CERT (PEM, or PDF_SIGNING_KEY_FILE / PDF_SIGNING_CERT_FILE); see README 'Signed PDFs'."
     try:
         material = signing_material()
     except SigningNotConfigured as error:
-        return [Error(str(error), hint=hint, id="evidence.E001")]
+        return [checks.Error(str(error), hint=hint, id="evidence.E001")]
     except Exception as error:  # an unreadable PEM: say which setting, not its content
-        return [Error(f"PDF_SIGNING_KEY or PDF_SIGNING_CERT cannot be read ({type(error).__name__}).", hint=hint, id="evidence.E002")]
-    from cryptography.hazmat.primitives import serialization
-
-    problems = []
+        return [
+            checks.Error(f"PDF_SIGNING_KEY or PDF_SIGNING_CERT cannot be read ({type(error).__name__}).", hint=hint, id="evidence.E002")
+        ]
+    problems: list[checks.CheckMessage] = []
     certificate = material.certificate
     key = serialization.load_pem_private_key(settings.PDF_SIGNING_KEY.encode(), password=None)
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if public != certificate.public_key.dump():
-        problems.append(Error("PDF_SIGNING_KEY is not the key of PDF_SIGNING_CERT.", hint=hint, id="evidence.E003"))
+        problems.append(checks.Error("PDF_SIGNING_KEY is not the key of PDF_SIGNING_CERT.", hint=hint, id="evidence.E003"))
     if settings.PRODUCTION and DEV_MARKER in _name_part(certificate, "organizational_unit_name"):
-        problems.append(Error("PDF_SIGNING_CERT is the development certificate.", hint=hint, id="evidence.E004"))
+        problems.append(checks.Error("PDF_SIGNING_CERT is the development certificate.", hint=hint, id="evidence.E004"))
     ends = certificate["tbs_certificate"]["validity"]["not_after"].native
     now = datetime.now(UTC)
     if ends <= now:
-        problems.append(Error(f"PDF_SIGNING_CERT expired on {ends:%Y-%m-%d}.", hint=hint, id="evidence.E005"))
+        problems.append(checks.Error(f"PDF_SIGNING_CERT expired on {ends:%Y-%m-%d}.", hint=hint, id="evidence.E005"))
     elif ends <= now + timedelta(days=EXPIRY_WARNING_DAYS):
-        problems.append(Warning(f"PDF_SIGNING_CERT expires on {ends:%Y-%m-%d}: renew it.", hint=hint, id="evidence.W001"))
+        problems.append(checks.Warning(f"PDF_SIGNING_CERT expires on {ends:%Y-%m-%d}: renew it.", hint=hint, id="evidence.W001"))
     return problems
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from celery import current_app
 from django.db import transaction
@@ -36,6 +37,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from grc.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from celery import Task
+    from kombu import Connection
 
 logger = logging.getLogger("grc.queue")
 
@@ -51,17 +56,18 @@ SENT, SKIPPED, FAILED = "sent", "skipped", "failed"
 
 def backoff(attempts: int) -> timedelta:
     """Wait after failed publish number ``attempts``: 10 s, 20 s, 40 s … capped at 5 min."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
-def task_name(task) -> str:
-    name = task if isinstance(task, str) else getattr(task, "name", None)
+def task_name(task: Task | str) -> str:
+    name: str | None = task if isinstance(task, str) else getattr(task, "name", None)
     if not name:
         raise TypeError(f"enqueue needs a Celery task or a task name, not {task!r}")
     return name
 
 
-def enqueue(task, *args, **kwargs) -> OutboxMessage:
+def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
     """Queue ``task(*args, **kwargs)`` to run after the current transaction commits.
 
     Arguments must be JSON values (ids, flags, short strings; never PII). Returns the outbox row.
@@ -77,23 +83,24 @@ def _eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def broker_connection():
+def broker_connection() -> Connection:
     """A connection that fails at once when the broker is down (no reconnect loop, short connect
     timeout): the request goes on and the row is left to the relay."""
     options = {"max_retries": 0}
     if str(current_app.conf.broker_url or "").startswith(("redis://", "rediss://")):
         options["socket_connect_timeout"] = PUBLISH_CONNECT_TIMEOUT
-    return current_app.connection_for_write(transport_options=options)
+    connection: Connection = current_app.connection_for_write(transport_options=options)
+    return connection
 
 
-def _task(name: str):
+def _task(name: str) -> Task:
     tasks = current_app.tasks
     if name not in tasks:  # queued by name: let Celery import every app's tasks module (as a worker does)
         current_app.loader.import_default_modules()
     return tasks[name]
 
 
-def _send(message: OutboxMessage, connection=None) -> None:
+def _send(message: OutboxMessage, connection: Connection | None = None) -> None:
     task = _task(message.task)
     options = {"task_id": f"outbox-{message.pk}", "ignore_result": True, "retry": False}
     if connection is None and not _eager():
@@ -103,7 +110,7 @@ def _send(message: OutboxMessage, connection=None) -> None:
     task.apply_async(args=message.args, kwargs=message.kwargs, connection=connection, **options)
 
 
-def publish(message_id: int, *, now: datetime | None = None, first: bool = False, connection=None) -> str:
+def publish(message_id: int, *, now: datetime | None = None, first: bool = False, connection: Connection | None = None) -> str:
     """Publish one outbox row if this call wins its claim: ``sent``, ``skipped`` or ``failed``.
 
     ``first`` is the on-commit hook: it may take the row only if nobody tried it yet (whatever the

@@ -8,10 +8,15 @@ Only whitelisted sort keys are honoured, so a URL cannot order by an arbitrary c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from django.core.paginator import _SupportsPagination
+    from django.http import HttpRequest
+    from django_filters import FilterSet
 
 DEFAULT_PAGE_SIZE = 25
 PAGE_SIZES = (25, 50, 100, 200)
@@ -24,7 +29,7 @@ class TablePage:
     sort: str
 
     @property
-    def rows(self):
+    def rows(self) -> _SupportsPagination[Any]:
         return self.page.object_list
 
     @property
@@ -35,12 +40,12 @@ class TablePage:
 
 
 def table_page(
-    request,
-    queryset: QuerySet,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
     *,
     sorts: dict[str, str | tuple[str, ...]],
     default_sort: str,
-    filterset_class=None,
+    filterset_class: type[FilterSet] | None = None,
     page_size: int | None = None,
 ) -> TablePage:
     """``sorts`` maps a URL key to the ordering field(s); ``-key`` sorts descending."""
@@ -55,7 +60,8 @@ def table_page(
     key = sort.lstrip("-")
     if key not in sorts:
         sort, key = default_sort, default_sort.lstrip("-")
-    fields = sorts[key] if isinstance(sorts[key], tuple) else (sorts[key],)
+    target = sorts[key]
+    fields = target if isinstance(target, tuple) else (target,)
     prefix = "-" if sort.startswith("-") else ""
     ordering = [f"{prefix}{field.lstrip('-')}" if not field.startswith("-") else (field[1:] if prefix else field) for field in fields]
     queryset = queryset.order_by(*ordering, f"{prefix}pk")

@@ -6,6 +6,7 @@ pages, in emails and in PDFs. ``now`` is always an argument.
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 
 
@@ -37,8 +38,6 @@ def time_left(due: datetime, now: datetime) -> str:
 
 def add_months(moment: datetime, months: int) -> datetime:
     """Calendar months: 30 Nov + 3 months = 28 Feb (29 Feb in a leap year), time kept."""
-    import calendar
-
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])

@@ -13,11 +13,16 @@ compares them), and hands any other template to Django's renderer. Views opt in 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.utils.functional import Promise
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
@@ -25,9 +30,10 @@ INPUT_TEMPLATES = frozenset(
 )
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+_FormT = TypeVar("_FormT", bound=forms.BaseForm | None)
 
 
-def conditional_escape(value) -> str:
+def conditional_escape(value: object) -> str:
     """``django.utils.html.conditional_escape`` without its lazy-argument wrapper (called thousands of times here)."""
     if isinstance(value, Promise):
         value = str(value)
@@ -36,12 +42,12 @@ def conditional_escape(value) -> str:
     return html.escape(str(value))  # what django.utils.html.escape does
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """``{{ value|stringformat:'s' }}`` under autoescaping."""
     return conditional_escape(value if isinstance(value, str) else "%s" % (value,))  # noqa: UP031 (as the filter does)
 
 
-def _attrs(attrs: dict) -> str:
+def _attrs(attrs: dict[str, Any]) -> str:
     """``django/forms/widgets/attrs.html``."""
     parts = []
     for name, value in attrs.items():
@@ -51,18 +57,18 @@ def _attrs(attrs: dict) -> str:
     return "".join(parts)
 
 
-def _input(widget: dict) -> str:
+def _input(widget: dict[str, Any]) -> str:
     value = f' value="{_text(widget["value"])}"' if widget["value"] is not None else ""
     return (
         f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
     )
 
 
-def _option(option: dict) -> str:
+def _option(option: dict[str, Any]) -> str:
     return f'<option value="{_text(option["value"])}"{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>'
 
 
-def _select(widget: dict) -> str | None:
+def _select(widget: dict[str, Any]) -> str | None:
     parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
@@ -81,13 +87,13 @@ class FastWidgetRenderer(BaseRenderer):
     """Renders input, select and option widgets in Python; everything else as Django would."""
 
     @property
-    def fallback(self):
+    def fallback(self) -> BaseRenderer:
         return get_default_renderer()
 
-    def get_template(self, template_name):
+    def get_template(self, template_name: str) -> Any:
         return self.fallback.get_template(template_name)
 
-    def render(self, template_name, context, request=None):
+    def render(self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> str:
         widget = context.get("widget") if isinstance(context, dict) else None
         html = None
         if widget is not None and set(context) == {"widget"}:
@@ -105,7 +111,7 @@ class FastWidgetRenderer(BaseRenderer):
 FAST = FastWidgetRenderer()
 
 
-def use_fast_widgets(form):
+def use_fast_widgets(form: _FormT) -> _FormT:
     """Render ``form``'s widgets with ``FastWidgetRenderer`` (returns the form, for chaining)."""
     if form is not None:
         form.renderer = FAST
@@ -116,7 +122,7 @@ class PlainSelect(forms.Select):
     """A single-choice ``<select>`` of plain ``(value, label)`` pairs, written in one pass: the HTML of
     Django's ``Select`` without an option dictionary and template render per option."""
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None) -> SafeString:
         chosen = set(self.format_value(value))
         parts = [f'<select name="{conditional_escape(name)}"{_attrs(self.build_attrs(self.attrs, attrs))}>']
         for option, label in self.choices:
@@ -132,7 +138,7 @@ class PlainSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
 
 
-def plain_choices(field, rows) -> None:
+def plain_choices(field: forms.ModelChoiceField[Any], rows: Iterable[tuple[Any, str]]) -> None:
     """Give a ``ModelChoiceField`` its options from plain ``(value, label)`` rows, rendered by
     ``PlainSelect``: a list of every portal user (2,000 at scale) then costs one ``values_list``
     query and a string join, not 2,000 model instances and option dictionaries. Validation still

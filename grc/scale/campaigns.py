@@ -104,6 +104,7 @@ def seed_campaigns(ctx: ScaleContext) -> None:
         progress = defaultdict(lambda: rng.choice((0.0, 0.3, 0.6, 1.0, 1.0)))  # current campaign: each reviewer's share decided
         progress[bench_manager] = 0.35
         rows, tasks = [], []
+        task_systems: list[str] = []  # the system name of each task, for its obligation's title
         for account in accounts:
             if not _present(account, effective, revoked):
                 continue
@@ -132,6 +133,7 @@ def seed_campaigns(ctx: ScaleContext) -> None:
                     row.comment = "Narrower access is enough." if change else "No longer needed in this role."
                     row.task = _review_task(ctx, account, row, campaign, change, current)
                     tasks.append(row.task)
+                    task_systems.append(account.system.name)
                     if not change and row.task.closed_at:
                         revoked[account.pk] = row.task.closed_at
                 else:
@@ -143,7 +145,7 @@ def seed_campaigns(ctx: ScaleContext) -> None:
             if row.task is not None:
                 row.task_id = row.task.pk
         insert(ReviewRow, rows, batch_size=1000)
-        insert(Obligation, [_task_obligation(task) for task in tasks])
+        insert(Obligation, [_task_obligation(task, system) for task, system in zip(tasks, task_systems, strict=True)])
         sign_offs = _sign_offs(rows, campaign, current, bench_manager, now)
         insert(SignOff, sign_offs)
         if not current:
@@ -172,6 +174,8 @@ def seed_campaigns(ctx: ScaleContext) -> None:
 
 
 def _review_task(ctx: ScaleContext, account: Account, row: ReviewRow, campaign: Campaign, change: bool, current: bool) -> DeprovisionTask:
+    decided_at = row.decided_at
+    assert decided_at is not None  # only a decided row gets a task
     task = DeprovisionTask(
         account_id=account.pk,
         person_id=account.person_id,
@@ -180,12 +184,11 @@ def _review_task(ctx: ScaleContext, account: Account, row: ReviewRow, campaign: 
         previous_privilege=account.privilege,
         new_privilege=row.new_privilege,
         owner_id=account.system.owner_id,
-        opened_at=row.decided_at,
-        due_at=row.decided_at + timedelta(hours=24),
-        created_at=row.decided_at,
+        opened_at=decided_at,
+        due_at=decided_at + timedelta(hours=24),
+        created_at=decided_at,
     )
-    task.system_name = account.system.name
-    closed = row.decided_at + timedelta(hours=ctx.rng.uniform(1, 22))
+    closed = decided_at + timedelta(hours=ctx.rng.uniform(1, 22))
     # in the review in progress, the last day's revocations are still running (and a few are late)
     if not current or closed < ctx.now - timedelta(hours=30) and ctx.chance(0.97):
         task.closed_at, task.closed_by_id, task.closed_via = min(closed, ctx.now - timedelta(minutes=10)), account.system.owner_id, "hand"
@@ -193,7 +196,7 @@ def _review_task(ctx: ScaleContext, account: Account, row: ReviewRow, campaign: 
     return task
 
 
-def _task_obligation(task: DeprovisionTask) -> Obligation:
+def _task_obligation(task: DeprovisionTask, system_name: str) -> Obligation:
     return obligation(
         DEPROVISION,
         "access_reviews.deprovisiontask",
@@ -202,7 +205,7 @@ def _task_obligation(task: DeprovisionTask) -> Obligation:
         owner_id=task.owner_id,
         completed_at=task.closed_at,
         completed_by_id=task.closed_by_id,
-        title=f"{REASON_TITLES[task.reason]} ({task.system_name})",
+        title=f"{REASON_TITLES[task.reason]} ({system_name})",
         url=reverse("access_reviews:task_detail", args=[task.pk]),
     )
 
@@ -213,9 +216,10 @@ def _sign_offs(rows: list[ReviewRow], campaign: Campaign, current: bool, bench_m
         by_reviewer[row.reviewer_id].append(row)
     sign_offs = []
     for reviewer, mine in by_reviewer.items():
-        if any(r.decided_at is None for r in mine) or (current and (reviewer == bench_manager or reviewer % 3 == 0)):
+        decided = [r.decided_at for r in mine if r.decided_at is not None]
+        if len(decided) < len(mine) or (current and (reviewer == bench_manager or reviewer % 3 == 0)):
             continue
-        signed = max(r.decided_at for r in mine) + timedelta(hours=2)
+        signed = max(decided) + timedelta(hours=2)
         if current:
             signed = min(signed, now - timedelta(minutes=1))
         sign_offs.append(SignOff(campaign=campaign, reviewer_id=reviewer, signed_at=signed, rows=len(mine)))

@@ -3,7 +3,7 @@ within 24 hours where its Information was involved (a few late), the last days' 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.urls import reverse
 
@@ -72,9 +72,13 @@ def seed_incidents(ctx: ScaleContext) -> None:
         url = reverse("incidents:detail", args=[incident.pk])
         steps.append(IncidentStep(incident=incident, status=Status.REPORTED, at=incident.reported_at, by_id=incident.reported_by_id))
         for status in ORDER[1 : ORDER.index(incident.status) + 1]:
-            at = incident.closed_at if status == "closed" else min(incident.triaged_at + timedelta(hours=STEP_HOURS[status]), now)
-            steps.append(IncidentStep(incident=incident, status=status, at=at, by_id=incident.owner_id))
+            triaged_at, owner_id = incident.triaged_at, incident.owner_id
+            assert triaged_at is not None and owner_id is not None  # set above for every incident past "reported"
+            at = incident.closed_at if status == "closed" else min(triaged_at + timedelta(hours=STEP_HOURS[status]), now)
+            assert at is not None  # closed_at is set for the closed ones
+            steps.append(IncidentStep(incident=incident, status=status, at=at, by_id=owner_id))
         title = f"{incident.reference}: notify Amazon within 24 h of detection"
+        sent: datetime | None
         if incident.amazon_involved == AmazonInvolved.YES:
             sent = incident.detected_at + timedelta(hours=rng.uniform(26, 40) if ctx.chance(0.03) else rng.uniform(3, 22))
             if sent < now - timedelta(minutes=10):

@@ -24,6 +24,7 @@ from assets.models import (
     RetentionException,
     VulnerabilityScan,
 )
+from assets.services.vulns import pentest_obligation_sync, scan_obligation_sync
 from grc.compliance.models import Obligation
 from grc.scale.bulk import ScaleContext, insert, obligation
 
@@ -275,7 +276,6 @@ def seed_vulnerabilities(ctx: ScaleContext) -> None:
     insert(Obligation, obligations)
     # the programme-wide clocks (attestation, scan, pen test) through the app's own sync
     from assets.services.attestation import attestation_obligation_sync
-    from assets.services.vulns import pentest_obligation_sync, scan_obligation_sync
 
     for sync in (attestation_obligation_sync, scan_obligation_sync, pentest_obligation_sync):
         sync(now=now, owner=lead)

@@ -10,7 +10,8 @@ gives its two users their own passwords and device keys when it starts (``bench_
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
@@ -45,7 +46,7 @@ def seed_people(ctx: ScaleContext) -> None:
     password_hash = make_password(secrets.token_urlsafe(24))  # a secret nobody keeps: nobody signs in with it
     usernames: set[str] = set()
     locals_: set[str] = set()
-    plans = []
+    plans: list[dict[str, Any]] = []
     for i in range(n):
         first, last = person_name(i)
         if i < 2:
@@ -138,7 +139,8 @@ def seed_people(ctx: ScaleContext) -> None:
     insert(
         Obligation,
         [
-            obligation(PASSWORD_EXPIRY, "accounts.user", u.pk, anchor_at=u.password_changed_at, owner_id=u.pk, url=url)
+            # every user above is made with a password_changed_at
+            obligation(PASSWORD_EXPIRY, "accounts.user", u.pk, anchor_at=cast(datetime, u.password_changed_at), owner_id=u.pk, url=url)
             for u in users + auditors
             if u.is_active
         ],
@@ -169,8 +171,6 @@ def seed_people(ctx: ScaleContext) -> None:
         if plan["manager"] is not None:
             person.manager_id = people[plan["manager"]].pk
     Person.objects.bulk_update([p for p in people if p.manager_id], ["manager"], batch_size=1000)
-    for person, user in zip(people, users, strict=True):
-        person.username = user.username  # for account names (not a model field)
     ctx.made.update(
         users=users,
         auditors=auditors,

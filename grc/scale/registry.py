@@ -3,6 +3,7 @@ tasks, and everyone's training records with the DPP 1.1 obligations they leave b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from django.urls import reverse
@@ -93,11 +94,13 @@ def seed_accounts(ctx: ScaleContext) -> None:
         for person in members:
             if person.terminated_at and person.terminated_at <= system.created_at + timedelta(days=2):
                 continue  # left before the system existed
+            assert person.started_at is not None  # seed_people gives every person a start
             earliest = max(person.started_at, system.created_at)
             latest = person.terminated_at - timedelta(hours=1) if person.terminated_at else now - timedelta(hours=1)
             created = min(earliest + timedelta(days=rng.uniform(0, 40)), latest) if latest > earliest else earliest
             privilege, privileged = _privilege(ctx)
-            name = (person.email, person.username, person.email.split("@")[0])[k % 3]
+            username = ctx.made["user_by_id"][person.user_id].username
+            name = (person.email, username, person.email.split("@")[0])[k % 3]
             accounts.append(
                 Account(
                     system=system,
@@ -116,17 +119,18 @@ def seed_accounts(ctx: ScaleContext) -> None:
                 requests[len(accounts) - 1] = AccessRequest(requester=person, system=system, privilege=privilege, privileged=privileged)
         for e in range(extras):
             owner = rng.choice(managers)
+            holder: Person | None
             if e % 4 == 3 or not managers:  # shared / generic names (flagged: DPP 1.2)
-                name, person, service, purpose = f"{SHARED_NAMES[e % len(SHARED_NAMES)]}{k}-{e}", None if e % 8 == 7 else owner, False, ""
+                name, holder, service, purpose = f"{SHARED_NAMES[e % len(SHARED_NAMES)]}{k}-{e}", None if e % 8 == 7 else owner, False, ""
             else:
                 purpose = SERVICE_PURPOSES[e % len(SERVICE_PURPOSES)]
-                name, person, service = f"{purpose.replace(' ', '-')}-bot{e}", owner, True
+                name, holder, service = f"{purpose.replace(' ', '-')}-bot{e}", owner, True
             accounts.append(
                 Account(
                     system=system,
                     name=name,
                     name_index=blind_index(name),
-                    person=person,
+                    person=holder,
                     is_service_account=service,
                     is_shared=not service and e % 2 == 1,
                     purpose=purpose,
@@ -138,13 +142,15 @@ def seed_accounts(ctx: ScaleContext) -> None:
                     last_seen_at=system.last_import_at,
                 )
             )
-            if service and person is not None and ctx.chance(0.8):
-                requests[len(accounts) - 1] = AccessRequest(requester=person, system=system, privilege="Service role", privileged=False)
+            if service and holder is not None and ctx.chance(0.8):
+                requests[len(accounts) - 1] = AccessRequest(requester=holder, system=system, privilege="Service role", privileged=False)
 
     # the approved access requests (DPP 1.2 registration), decided by the system owner (or a lead)
     for index, request in requests.items():
         account = accounts[index]
+        assert account.person is not None  # requests are made for a person's accounts only
         approver_id = account.system.owner_id
+        assert approver_id is not None  # seed_systems gives every system an owner
         if account.person.user_id == approver_id:
             approver_id = leads[1].pk if leads[0].pk == approver_id else leads[0].pk
         created = account.created_at - timedelta(days=2)
@@ -163,7 +169,7 @@ def seed_accounts(ctx: ScaleContext) -> None:
     tasks, task_obligations = _leaver_tasks(ctx, accounts)
     # a few other accounts were disabled or left their system
     for account in accounts:
-        if account.person_id and account.person.terminated_at is None and ctx.chance(0.04):
+        if account.person is not None and account.person.terminated_at is None and ctx.chance(0.04):
             if ctx.chance(0.5):
                 account.enabled = False
             else:
@@ -171,7 +177,7 @@ def seed_accounts(ctx: ScaleContext) -> None:
         facts = AccountFacts(
             name=account.name,
             has_person=account.person_id is not None,
-            person_terminated=bool(account.person_id and account.person.terminated_at),
+            person_terminated=bool(account.person is not None and account.person.terminated_at),
             is_service_account=account.is_service_account,
             is_shared=account.is_shared,
             privileged=account.privileged,
@@ -192,9 +198,10 @@ def seed_accounts(ctx: ScaleContext) -> None:
     ctx.count("deprovision_tasks", len(tasks))
 
 
-def _leaver_tasks(ctx: ScaleContext, accounts: list[Account]):
+def _leaver_tasks(ctx: ScaleContext, accounts: list[Account]) -> tuple[list[DeprovisionTask], list[Callable[..., Obligation]]]:
     rng, now = ctx.rng, ctx.now
-    tasks, makers = [], []
+    tasks: list[DeprovisionTask] = []
+    makers: list[Callable[..., Obligation]] = []
     for account in accounts:
         person = account.person if account.person_id else None
         if person is None or person.terminated_at is None or account.is_service_account:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.urls import reverse
 
 from grc.compliance.models import Obligation
+from grc.risks.rules import score
 from grc.scale.bulk import ScaleContext, insert, obligation
 
 ANNUAL_REVIEW = "risks.annual_review"
@@ -52,7 +53,6 @@ def seed_risks(ctx: ScaleContext) -> None:
         ctx.out("  (risks skipped: grc.risks has no risk register models yet)")
         ctx.count("risks", 0)
         return
-    from grc.risks.rules import score
 
     rng, now = ctx.rng, ctx.now
     stewards = [u for u in ctx.made["leads"] + ctx.made["managers"] if u.is_active]

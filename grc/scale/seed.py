@@ -12,8 +12,9 @@ import time
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
+from access_reviews.models import Person
 from grc.audit.chain import chain_verify_record
 from grc.audit.models import AuditEvent, Channel
 from grc.audit.services import record_event
@@ -22,15 +23,20 @@ from grc.compliance.models import DeliveryStatus, Obligation, Reminder
 from grc.compliance.reminders import longest_milestone
 from grc.compliance.status import latest_milestone, milestone_label
 from grc.scale.bulk import ScaleContext, insert, step
+from grc.scale.campaigns import seed_campaigns
+from grc.scale.incidents import seed_incidents
+from grc.scale.inventory import seed_assets, seed_deletions, seed_vulnerabilities
+from grc.scale.people import seed_people
+from grc.scale.registry import seed_accounts, seed_systems, seed_training
+from grc.scale.risks import seed_risks
 from grc.scale.sizes import Sizes
+from grc.scale.trail import seed_trail
 
 SEEDED_ACTION = "scale.seeded"
 SYSTEM_ACTOR = "command:seed_scale"
 
 
 def already_seeded() -> bool:
-    from access_reviews.models import Person
-
     return Person.objects.exists()
 
 
@@ -40,13 +46,6 @@ def last_seed() -> AuditEvent | None:
 
 
 def seed_scale(*, factor: float, now: datetime, out=print, seed: int = 12) -> ScaleContext:
-    from grc.scale.campaigns import seed_campaigns
-    from grc.scale.incidents import seed_incidents
-    from grc.scale.inventory import seed_assets, seed_deletions, seed_vulnerabilities
-    from grc.scale.people import seed_people
-    from grc.scale.registry import seed_accounts, seed_systems, seed_training
-    from grc.scale.risks import seed_risks
-    from grc.scale.trail import seed_trail
 
     if already_seeded():
         raise ValidationError("The registry already has people: seed_scale needs a fresh database (migrate an empty one).")
@@ -98,8 +97,6 @@ def seed_scale(*, factor: float, now: datetime, out=print, seed: int = 12) -> Sc
 def analyze(ctx: ScaleContext) -> None:
     """Fresh planner statistics (and, on PostgreSQL, the visibility map for index-only scans): without
     them the first queries after a bulk load plan for empty tables. Runs after the seed has committed."""
-    from django.db import connection
-
     with step(ctx, "vacuum and analyze"), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)" if connection.vendor == "postgresql" else "ANALYZE")
 

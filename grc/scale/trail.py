@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.urls import reverse
@@ -92,6 +93,8 @@ class Events:
         step = SPAN.total_seconds() / count
         sha256, table, busy, objects = hashlib.sha256, self.table, self.busy, self.objects
         prev = self.prev
+        ip: str | None
+        details: dict[str, Any] | None
         for n in range(count):
             occurred = start + timedelta(seconds=(n + rng.random() * 0.9) * step)
             action, object_type, _w, message, extra = KINDS[table[rng.randrange(len(table))]]

@@ -1,4 +1,5 @@
 from django import template
+from django.forms import BaseForm
 
 from grc.forms import StyledFormMixin
 
@@ -6,7 +7,7 @@ register = template.Library()
 
 
 @register.filter
-def styled(form):
+def styled(form: BaseForm) -> BaseForm:
     """Bootstrap classes for a form we did not write (Django's own auth forms)."""
     if isinstance(form, StyledFormMixin):
         return form

@@ -5,11 +5,19 @@ Every list page uses these so badges, countdowns and tables look and behave the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
 from grc.timefmt import time_left
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.template import Context
+    from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -52,7 +60,7 @@ BADGE_COLOURS = {
 
 
 @register.simple_tag
-def status_badge(status, label: str | None = None):
+def status_badge(status: object, label: str | None = None) -> SafeString:
     """``{% status_badge obligation.status %}`` → a coloured pill with a readable label."""
     key = str(getattr(status, "value", status) or "unknown")
     colour = BADGE_COLOURS.get(key, "secondary")
@@ -62,7 +70,7 @@ def status_badge(status, label: str | None = None):
 
 
 @register.simple_tag
-def countdown(due_at, done_at=None, now=None, waived=""):
+def countdown(due_at: datetime | None, done_at: datetime | None = None, now: datetime | None = None, waived: str = "") -> str:
     """A "due in / overdue by" label that the page keeps live (static/js/portal.js).
 
     Once the thing is done the label freezes and says whether it was on time; one closed with a
@@ -88,7 +96,7 @@ def countdown(due_at, done_at=None, now=None, waived=""):
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
+def query_with(context: Context, **changes: Any) -> str:
     """The current query string with some parameters changed (``None`` removes one).
 
     Used by sort headers, filters and pagination so each keeps the others.
@@ -104,7 +112,7 @@ def query_with(context, **changes):
 
 
 @register.inclusion_tag("partials/sort_header.html", takes_context=True)
-def sort_header(context, label: str, field: str):
+def sort_header(context: Context, label: str, field: str) -> dict[str, Any]:
     """A column header that sorts by ``field`` and toggles ascending/descending."""
     current = context["request"].GET.get("sort", "")
     active = current.lstrip("-") == field
@@ -116,7 +124,7 @@ def sort_header(context, label: str, field: str):
 
 
 @register.filter
-def local(value, fmt: str = "%d %b %Y %H:%M"):
+def local(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     """A UTC datetime shown in the user's zone: ``{{ incident.detected_at|local }}``."""
     if not value:
         return "—"

@@ -40,7 +40,7 @@ MAIN_PAGES = [
     "assets:index",
     "controls:index",
     "evidence:index",
-    "compliance:kit",
+    "kit:index",
 ]
 
 

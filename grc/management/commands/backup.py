@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from grc.audit.models import Channel
+from grc.audit.services import record_event
 from grc.backup import BackupError, backup_write
 
 
@@ -26,8 +28,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args, **options):
-        from grc.audit.models import Channel
-        from grc.audit.services import record_event
 
         output = Path(options["output"] or Path(settings.VAR_DIR) / "backups" / f"portal-{timezone.now():%Y%m%dT%H%M%SZ}.dppbak")
         try:
