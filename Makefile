@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt build-constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test venv lint checks audit bench clean-var
+.PHONY: run test venv lint layers checks audit bench clean-var
 
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,13 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports  # the layers and independence contracts of .importlinter
+	$(VENV)/bin/lint-imports  # the contracts of .importlinter: layers, independent domains, no cycles, no bench imports
+	DJANGO_ENV=test $(VENV)/bin/mypy  # [tool.mypy] in pyproject.toml: strict on the core, accounts, audit and the engine
 	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r grc incidents access_reviews assets
+
+# Redraw README's picture of the layers from .importlinter and the imports (tests/core/test_layers.py checks it).
+layers: venv
+	$(PY) -m tests.core.layers --write
 
 # Release code scan (DPP 2.7), run by .ci/run: dependencies consistent, the production settings
 # pass `check --deploy` (throwaway secrets made here, never stored), no model change without a migration.
