@@ -269,21 +269,3 @@ def test_periods_are_whole_utc_days_and_quarters_are_calendar_quarters():
     assert Period(date(2026, 2, 3), date(2026, 2, 20)).label == "03 Feb 2026 – 20 Feb 2026"
     with pytest.raises(ValueError):
         Period(date(2026, 2, 3), date(2026, 2, 1))
-
-
-def test_an_area_that_is_not_built_yet_says_so_instead_of_failing(monkeypatch, db):
-    from grc.evidence.collect import PackContext
-    from grc.evidence.sections import compliance, policies, risks
-
-    for module in (risks, compliance, policies):
-        monkeypatch.setattr(module, "optional_module", lambda name: None)
-    today = timezone.localdate()
-    ctx = PackContext(period=Period(today - timedelta(days=30), today), now=timezone.now(), clauses=["1.6", "2.2"], clause="1.6")
-    assert "grc/risks/selectors.py" in risks.risk_register(ctx).unavailable
-    assert "grc/kit/readiness.py" in compliance.readiness_evidence(ctx).unavailable
-    ctx.clause = "2.2"
-    assert "assets/selectors.py" in policies.dsars(ctx).unavailable
-    assert all(
-        e.startswith("Not yet available")
-        for e in (risks.annual_review(ctx).unavailable, compliance.cadence_changes_evidence(ctx).unavailable)
-    )

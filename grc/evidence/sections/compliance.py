@@ -16,7 +16,7 @@ from grc.compliance.cadences import CADENCES
 from grc.compliance.models import Obligation
 from grc.evidence.clauses import all_clauses
 from grc.evidence.collect import PackContext, on_time
-from grc.evidence.sections.optional import NOT_YET, cadence_changes_from, optional_module, readiness_from
+from grc.evidence.sections.readiness import cadence_changes_evidence, readiness_evidence
 from grc.evidence.sections.registry import Evidence, Mark, register
 
 COLUMNS = ("Kind", "Deadline", "Subject", "Started", "Due", "Completed", "Result", "Waived because")
@@ -99,27 +99,6 @@ for _clause in all_clauses():
     register(clause=_clause, key=f"compliance.deadlines.{_clause}", title="Deadlines on the obligation clock", order=90)(
         obligation_evidence
     )
-
-
-# the Amazon kit's readiness checklist (issue 14; in grc.compliance until issue 22 moved it to grc.kit)
-READINESS_MODULE = "grc.kit.readiness"
-READINESS_FILE = "grc/kit/readiness.py"
-
-
-def readiness_evidence(ctx: PackContext) -> Evidence:
-    """The readiness checklist of the clause (issue 14): built by ``grc.kit.readiness``."""
-    readiness = optional_module(READINESS_MODULE)
-    if readiness is None:
-        return Evidence.not_available(NOT_YET.format(what="The readiness checklist", module=READINESS_FILE))
-    return readiness_from(readiness, ctx)
-
-
-def cadence_changes_evidence(ctx: PackContext) -> Evidence:
-    """Cadences the security lead tightened for this clause (issue 14), with reason and date."""
-    readiness = optional_module(READINESS_MODULE)
-    if readiness is None:
-        return Evidence.not_available(NOT_YET.format(what="The history of cadence changes", module=READINESS_FILE))
-    return cadence_changes_from(readiness, ctx)
 
 
 for _clause in all_clauses():

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db.models import Max, Q
 
+from assets.selectors import dsar_period_summary
 from grc.evidence.clauses import all_clauses
 from grc.evidence.collect import PackContext, on_time, person_name
-from grc.evidence.sections.optional import NO_API, first_attribute, optional_module
 from grc.evidence.sections.registry import Evidence, Mark, register
 from grc.policies.selectors import IR_PLAN, approved_versions_before, documents_evidence
 from grc.policies.selectors import ir_plan as current_plan
@@ -157,11 +157,7 @@ for _clause in all_clauses():
 @register(clause="2.2", key="assets.dsars", title="Data-subject requests", order=30)
 def dsars(ctx: PackContext) -> Evidence:
     """Data-subject requests (DPP 2.2) from ``assets.selectors.dsar_period_summary`` (PII-free)."""
-    selectors = optional_module("assets.selectors")
-    summary_fn = first_attribute(selectors, "dsar_period_summary") if selectors else None
-    if summary_fn is None:
-        return Evidence.not_available(NO_API.format(module="assets/selectors.py", names="dsar_period_summary (issue 15)"))
-    summary = summary_fn(ctx.period.start, ctx.period.end)
+    summary = dsar_period_summary(ctx.period.start, ctx.period.end)
     facts = [
         ("Received in the period", summary["received"]),
         ("By type", ", ".join(f"{n} {label.lower()}" for label, n in summary["by_type"].items() if n) or "—"),

@@ -1,25 +1,14 @@
 """The risk register (DPP 1.6) from ``grc.risks`` (issue 9), read-only through its report
 selectors: ``grc.risks.selectors.risk_register`` and ``annual_reviews``, and the same 5×5 heat
-map SVG the register page shows (``grc.risks.heatmap.heatmap_svg``). If that app is not there
-yet, the section says so."""
+map SVG the register page shows (``grc.risks.heatmap.heatmap_svg``)."""
 
 from __future__ import annotations
 
 from grc.evidence.collect import PackContext
-from grc.evidence.sections.optional import NO_API, NOT_YET, optional_module
 from grc.evidence.sections.registry import Evidence, Mark, register
+from grc.risks import heatmap, selectors
 
-MODULES = "grc/risks/selectors.py and grc/risks/heatmap.py"
 BAND_STATUS = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
-
-
-def _sources():
-    selectors, heatmap = optional_module("grc.risks.selectors"), optional_module("grc.risks.heatmap")
-    if selectors is None or heatmap is None:
-        return None, None, Evidence.not_available(NOT_YET.format(what="The risk register", module=MODULES))
-    if not all(hasattr(selectors, name) for name in ("risk_register", "annual_reviews")) or not hasattr(heatmap, "heatmap_svg"):
-        return None, None, Evidence.not_available(NO_API.format(module=MODULES, names="risk_register, annual_reviews and heatmap_svg"))
-    return selectors, heatmap, None
 
 
 def _score(score: int, band: str, label: str) -> Mark:
@@ -28,9 +17,6 @@ def _score(score: int, band: str, label: str) -> Mark:
 
 @register(clause="1.6", key="risks.register", title="Risk register and heat map", order=10)
 def risk_register(ctx: PackContext) -> Evidence:
-    selectors, heatmap, missing = _sources()
-    if missing is not None:
-        return missing
     register_ = selectors.risk_register(now=ctx.now)
     inherent = heatmap.heatmap_svg(register_.inherent_counts, title="Inherent risk", appetite=register_.appetite)
     residual = heatmap.heatmap_svg(register_.residual_counts, title="Residual risk", appetite=register_.appetite)
@@ -71,14 +57,11 @@ def risk_register(ctx: PackContext) -> Evidence:
 
 @register(clause="1.6", key="risks.reviews", title="Annual senior-management review of the risks", order=15)
 def annual_review(ctx: PackContext) -> Evidence:
-    selectors, _heatmap, missing = _sources()
-    if missing is not None:
-        return missing
     reviews = selectors.annual_reviews(ctx.period.start_at, ctx.period.end_at)
     last = selectors.annual_reviews(None, ctx.period.end_at, completed_only=True, limit=1)
     facts = [
         ("Last completed review up to the period end", last[0].completed_at if last else Mark("never", "not_met")),
-        ("Next review due", selectors.next_review_due_at() if hasattr(selectors, "next_review_due_at") else "—"),
+        ("Next review due", selectors.next_review_due_at() or "—"),
         ("Reviews in progress or completed in the period", len(reviews)),
     ]
     tables = []

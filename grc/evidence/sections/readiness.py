@@ -1,49 +1,19 @@
-"""Areas of the portal the pack reads only if they exist yet (built in parallel by other issues).
-
-``optional_module(name)`` imports a module or returns None when it is not there; a block whose
-source is missing prints "not yet available" with the module it waits for, instead of failing
-the pack or leaving the clause silently thin. The adapters below turn whatever such a module
-exposes into ``Evidence``; each names exactly the functions it looks for.
-"""
+"""The Amazon kit's readiness checklist and cadence-change history in the pack, one block per clause,
+read from ``grc.kit.readiness`` (a reader beside the evidence packs in the layers)."""
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 from grc.evidence.collect import PackContext
 from grc.evidence.sections.registry import Evidence, Mark
-
-NOT_YET = "Not yet available: {what} comes from {module}, which this portal does not have yet."
-NO_API = "Not yet available: {module} exists but does not offer {names} yet."
+from grc.kit.readiness import cadence_change_history, current_documents, readiness_checklists
 
 
-def optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name and (name == error.name or name.startswith(error.name + ".")):
-            return None
-        raise
-
-
-def first_attribute(module: ModuleType, *names: str):
-    for name in names:
-        value = getattr(module, name, None)
-        if callable(value):
-            return value
-    return None
-
-
-def readiness_from(module: ModuleType, ctx: PackContext) -> Evidence:
+def readiness_evidence(ctx: PackContext) -> Evidence:
     """The clause's readiness checklist (issue 14, ``grc.kit.readiness``): what an assessor
     will ask to see and whether the portal holds current evidence, and the attached assessment
     documents (architecture, data-flow diagrams …) with their review dates, attached to the ZIP."""
-    checklists_fn = first_attribute(module, "readiness_checklists")
-    if checklists_fn is None:
-        return Evidence.not_available(NO_API.format(module="grc/kit/readiness.py", names="readiness_checklists(now)"))
     if "readiness" not in ctx.cache:
-        ctx.cache["readiness"] = {checklist.clause: checklist for checklist in checklists_fn(ctx.now)}
+        ctx.cache["readiness"] = {checklist.clause: checklist for checklist in readiness_checklists(ctx.now)}
     checklist = ctx.cache["readiness"].get(ctx.clause)
     if checklist is None:
         return Evidence(notes=["The readiness checklist has no items for this clause."])
@@ -67,7 +37,7 @@ def readiness_from(module: ModuleType, ctx: PackContext) -> Evidence:
         limit=30,
     )
     tables = [items]
-    documents = _clause_documents(module, ctx)
+    documents = _clause_documents(ctx)
     if checklist.documents:
         tables.append(
             ctx.table(
@@ -89,13 +59,10 @@ def readiness_from(module: ModuleType, ctx: PackContext) -> Evidence:
     return Evidence(facts=facts, tables=tables)
 
 
-def _clause_documents(module: ModuleType, ctx: PackContext) -> dict[int, str]:
+def _clause_documents(ctx: PackContext) -> dict[int, str]:
     """Attach the clause's current assessment documents; returns their paths in the ZIP by id."""
-    current = first_attribute(module, "current_documents")
-    if current is None:
-        return {}
     if "readiness_documents" not in ctx.cache:
-        ctx.cache["readiness_documents"] = list(current())
+        ctx.cache["readiness_documents"] = current_documents()
     paths = {}
     for document in ctx.cache["readiness_documents"]:
         if ctx.clause not in (document.clauses or []) or not getattr(document, "file", None):
@@ -111,14 +78,11 @@ def _clause_documents(module: ModuleType, ctx: PackContext) -> dict[int, str]:
     return paths
 
 
-def cadence_changes_from(module: ModuleType, ctx: PackContext) -> Evidence:
+def cadence_changes_evidence(ctx: PackContext) -> Evidence:
     """Cadences of this clause the security lead changed (issue 14): old and new period, the
     policy's limit, the reason, who and when, up to the end of the period."""
-    history = first_attribute(module, "cadence_change_history")
-    if history is None:
-        return Evidence.not_available(NO_API.format(module="grc/kit/readiness.py", names="cadence_change_history()"))
     if "cadence_changes" not in ctx.cache:
-        ctx.cache["cadence_changes"] = list(history(until=ctx.period.end_at))
+        ctx.cache["cadence_changes"] = cadence_change_history(until=ctx.period.end_at)
     rows = [row for row in ctx.cache["cadence_changes"] if row.clause == ctx.clause]
     if not rows:
         return Evidence()
