@@ -37,10 +37,7 @@ __all__ = [
 
 def person_names() -> set[str]:
     """Every first and last name in the registry (decrypted), non-empty, as stored."""
-    names: set[str] = set()
-    for first, last in Person.objects.values_list("first_name", "last_name").iterator(chunk_size=2000):
-        names.update(part for part in (first, last) if part)
-    return names
+    return {part for pair in person_name_pairs() for part in pair if part}
 
 
 def people_visible_to(user):

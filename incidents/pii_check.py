@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from grc.accounts.models import User
-from grc.compliance.lookups import PERSON_NAMES, lookup
+from grc.compliance.lookups import PERSON_NAMES, ask
 
 AMAZON_SECURITY_EMAIL = "3p-security@amazon.com"
 MIN_NAME_LENGTH = 2
@@ -59,10 +59,7 @@ def known_person_names() -> set[str]:
     registry answers with its decrypted names (``access_reviews.selectors.person_names()``).
     Portal users are added because they are people too.
     """
-    names: set[str] = set()
-    person_names = lookup(PERSON_NAMES)
-    if person_names is not None:  # None: the registry is not installed, portal users only
-        names.update(person_names())
+    names: set[str] = set(ask(PERSON_NAMES))
     for first, last in User.objects.values_list("first_name", "last_name"):
         names.update(part for part in (first, last) if part)
     return {name.strip() for name in names if len(name.strip()) >= MIN_NAME_LENGTH}

@@ -28,11 +28,6 @@ def register_lookup(name: str, provider: Callable[..., Any]) -> None:
     _lookups[name] = provider
 
 
-def lookup(name: str) -> Callable[..., Any] | None:
-    """The provider of ``name``, or None when no installed app answers it."""
-    return _lookups.get(name)
-
-
 def ask(name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the provider of ``name``; an app that needs the answer fails loudly when nobody gives it."""
     provider = _lookups.get(name)
