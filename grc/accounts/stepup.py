@@ -8,6 +8,16 @@ last ``STEP_UP_MAX_AGE_SECONDS`` (10 minutes). The sign-in code counts as the fi
 A stale or missing step-up sends the user to the step-up page, which returns them to the page
 they came from (a POST's form is shown again, so nothing is signed without a fresh code).
 A wrong step-up code counts as a failed login (django-axes).
+
+The step-up page says what is being signed when the view that sends the user there says it:
+
+    @role_required(*LEAD_OR_MANAGER)
+    @step_up_required_for(lambda request, pk: f"Sign off the review of {pk}")
+    def sign_off(request, pk): ...
+
+or, by hand, ``return step_up_redirect(request, what="Approve version 3 of the IR plan")``. The
+description is kept in the session with the page it belongs to (``step_up_purpose``), so it is
+shown only on the way back to that page.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 SESSION_KEY = "step_up_at"
+PURPOSE_KEY = "step_up_purpose"  # {"next": the page to return to, "what": what is signed there}
 
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
@@ -50,9 +61,24 @@ def step_up_is_fresh(request: HttpRequest, now: datetime | None = None) -> bool:
     return 0 <= now.timestamp() - stamp <= settings.STEP_UP_MAX_AGE_SECONDS
 
 
-def step_up_redirect(request: HttpRequest) -> HttpResponseRedirect:
+def step_up_redirect(request: HttpRequest, what: str = "") -> HttpResponseRedirect:
+    """Send the user to the step-up page and back; ``what`` (plain words, no secrets) is shown there
+    as what their code signs, e.g. "Sign off the 2027-Q1 access review: 11 accounts, 9 kept, 2 revoked"."""
     target = request.get_full_path()
+    if what:
+        request.session[PURPOSE_KEY] = {"next": target, "what": what}
+    else:
+        request.session.pop(PURPOSE_KEY, None)
     return redirect(f"{reverse('accounts:step_up')}?{urlencode({'next': target})}")
+
+
+def step_up_purpose(request: HttpRequest, next_url: str) -> str:
+    """What the code given on the step-up page signs: the description set by ``step_up_redirect``
+    for ``next_url``, or "" (none was set, or it belongs to another page)."""
+    purpose = request.session.get(PURPOSE_KEY) or {}
+    if not isinstance(purpose, dict) or not next_url or purpose.get("next") != next_url:
+        return ""
+    return str(purpose.get("what", ""))
 
 
 def step_up_required(view: _View) -> _View:
@@ -66,6 +92,23 @@ def step_up_required(view: _View) -> _View:
 
     cast(StepUpView, wrapper).step_up = True
     return cast(_View, wrapper)
+
+
+def step_up_required_for(describe: Callable[..., str]) -> Callable[[_View], _View]:
+    """``step_up_required`` that tells the step-up page what is signed: ``describe(request, *args,
+    **kwargs)`` (the view's own arguments) returns the sentence, e.g. "Approve the IR plan v3"."""
+
+    def decorate(view: _View) -> _View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not step_up_is_fresh(request):
+                return step_up_redirect(request, what=describe(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
+
+        cast(StepUpView, wrapper).step_up = True
+        return cast(_View, wrapper)
+
+    return decorate
 
 
 def step_up_time(request: HttpRequest) -> datetime | None:

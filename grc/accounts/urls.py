@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from grc.accounts import profile_views, user_views, views
@@ -6,7 +5,7 @@ from grc.accounts import profile_views, user_views, views
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("verify/", views.verify, name="verify"),
     path("step-up/", views.step_up, name="step_up"),
     path("mfa/enrol/", views.enrol, name="enrol"),

@@ -32,7 +32,7 @@ from grc.accounts.lockout import cool_off, failure_limit
 from grc.accounts.models import User
 from grc.accounts.permissions import EVERYONE, RoleRequiredMixin
 from grc.accounts.sessions import session_track
-from grc.accounts.stepup import mark_step_up
+from grc.accounts.stepup import mark_step_up, step_up_purpose
 from grc.audit.services import record_event
 from grc.http import safe_next
 
@@ -49,15 +49,35 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        return home_url(self.request.user)  # not LOGIN_REDIRECT_URL: an auditor's home is their own
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out (POST only) and say so on the sign-in page it lands on."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:  # the message outlives the ended session: it is stored on the response
+            messages.success(request, "You have signed out.")
+        return response
+
 
 def locked_context() -> dict[str, Any]:
     """What django-axes passes to the locked page, for the pages that render it themselves."""
     return {"failure_limit": failure_limit(), "cooloff_timedelta": cool_off()}
 
 
+def home_url(user: Any) -> str:
+    """Where a user lands after signing in or activating the account, by every path alike: an
+    auditor on the auditor home (their work is the evidence), everyone else on the dashboard."""
+    return reverse("evidence:index") if getattr(user, "is_auditor", False) else reverse("compliance:dashboard")
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return safe_next(request, target, fallback=str(reverse_lazy("compliance:dashboard")))  # same host, and a path (never a URL name)
+    return safe_next(request, target, fallback=home_url(request.user))  # same host, and a path (never a URL name)
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +127,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     if cast(_OtpUser, request.user).is_verified():
-        return redirect("compliance:dashboard")
+        return redirect(home_url(request.user))
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         return redirect("accounts:verify")
     if mfa.locked(request, request.user):
@@ -134,7 +154,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     codes = request.session.pop("backup_codes", None)
-    return_url = request.session.pop("backup_codes_return", None) or reverse("compliance:dashboard")
+    return_url = request.session.pop("backup_codes_return", None) or home_url(request.user)
     if not codes:
         messages.info(request, "Backup codes are shown only once. You can make new ones from your profile.")
         return redirect(return_url)
@@ -218,4 +238,5 @@ def step_up(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/locked.html", locked_context(), status=429)
         form.add_error("code", "That code is not valid.")
     # The Cancel link is followed without a POST: only a next= back into the portal becomes one.
-    return render(request, "accounts/step_up.html", {"form": form, "next": safe_next(request, request.GET.get("next"))})
+    next_url = safe_next(request, request.GET.get("next"))
+    return render(request, "accounts/step_up.html", {"form": form, "next": next_url, "what": step_up_purpose(request, next_url)})
