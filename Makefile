@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt build-constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test venv lint layers checks audit bench clean-var
+.PHONY: run test venv node lint layers checks audit bench clean-var
 
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,22 @@ $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 
 venv: $(STAMP)
 
+# axe-core for the browser accessibility tests (package.json pins it, package-lock.json locks it):
+# reinstalled when the lock file changes; `npm ci` installs exactly the locked version. Without npm
+# the accessibility tests are skipped with the reason (they fail under REQUIRE_BROWSER=1, as in CI).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found (apt-get install npm): axe-core not installed, the accessibility tests will be skipped"; fi
+
+node: node_modules/.package-lock.json
+
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runportal
 
 # Two processes (pytest-xdist) on the 2-core machines we run on; the slowest tests are listed at the end.
 TEST_WORKERS ?= 2
-test: venv
+test: venv node
 	$(PY) -m pytest -n $(TEST_WORKERS) --durations=10 $(PYTEST_ARGS)
 
 lint: venv

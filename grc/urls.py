@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
@@ -10,6 +12,11 @@ from django_otp.admin import OTPAdminSite
 # The Django admin sits behind the same MFA as every page (DPP 1.4), for the security lead only.
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "DPP portal administration"
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the portal's icon."""
+    return redirect(static("favicon.svg"), permanent=False)
 
 
 def healthz(request):
@@ -20,6 +27,7 @@ def healthz(request):
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="compliance:dashboard", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("grc.accounts.urls")),
     path("audit/", include("grc.oversight.urls")),  # the audit trail's pages (namespace "audit")
     path("compliance/", include("grc.compliance.urls")),

@@ -25,6 +25,7 @@ TOP = 34  # room for the title
 BOTTOM = 58  # room for the impact words and the axis name
 FILL = {Band.LOW: "#d1e7dd", Band.MEDIUM: "#fff3cd", Band.HIGH: "#ffd8a8", Band.CRITICAL: "#f5c2c7"}
 INK = {Band.LOW: "#0f5132", Band.MEDIUM: "#664d03", Band.HIGH: "#7a3600", Band.CRITICAL: "#842029"}
+EMPTY_INK = "#495057"  # the 0 of an empty cell: >= 5.2:1 on every band's fill (WCAG 1.4.3)
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 
@@ -76,9 +77,12 @@ def heatmap_svg(
     width, height = LEFT + size + 8, TOP + size + BOTTOM
     total = grid_total(counts)
     label = f"{title}: {plural(total, 'risk')} by likelihood and impact"
+    # A picture with links inside is not an image to assistive technology (axe: nested-interactive):
+    # with links it is a labelled group whose links each name their cell; without, one image.
+    role = "group" if link_pattern else "img"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="risk-heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' role="img" aria-label="{escape(label)}" font-family="{FONT}">',
+        f' role="{role}" aria-label="{escape(label)}" font-family="{FONT}">',
         f"<title>{escape(label)}</title>",
         f'<text x="{LEFT + size / 2:g}" y="20" text-anchor="middle" font-size="14" font-weight="bold" fill="#1d2125">{escape(title)}</text>',
     ]
@@ -106,7 +110,7 @@ def heatmap_svg(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{CELL - 2}" height="{CELL - 2}" rx="4" fill="{FILL[name]}"'
                 f' stroke="{stroke}" stroke-width="{stroke_width}"/>',
                 f'<text x="{x + CELL / 2:g}" y="{y + CELL / 2 + 7:g}" text-anchor="middle" font-size="{20 if count else 14}"'
-                f' font-weight="{"bold" if count else "normal"}" fill="{INK[name] if count else "#8c959f"}">{count}</text>',
+                f' font-weight="{"bold" if count else "normal"}" fill="{INK[name] if count else EMPTY_INK}">{count}</text>',
                 "</g>",
             ]
             if link_pattern and count:

@@ -33,7 +33,7 @@ BADGE_COLOURS = {
     "signed": "success",
     "kept": "success",
     "pass": "success",
-    "met_late": "warning",
+    "met_late": "late",  # orange (portal.css): apart from "due soon" (amber) and "met"/"kept" (green)
     "waived": "dark",  # closed because it no longer applies: neither met (green) nor met late (amber)
     "due_soon": "warning",
     "at_risk": "warning",
@@ -84,7 +84,7 @@ def countdown(due_at: datetime | None, done_at: datetime | None = None, now: dat
     if done_at is not None:
         late = done_at > due_at
         text = f"met {'late by ' + time_left(due_at, done_at).removeprefix('overdue by ') if late else 'on time'}"
-        return format_html('<span class="countdown countdown-done {}">{}</span>', "text-warning" if late else "text-success", text)
+        return format_html('<span class="countdown countdown-done {}">{}</span>', "text-late" if late else "text-success", text)
     state = "countdown-overdue text-danger fw-semibold" if due_at < now else "countdown-open"
     return format_html(
         '<span class="countdown {}" data-due="{}" title="{}">{}</span>',

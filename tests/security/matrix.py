@@ -454,6 +454,7 @@ MATRIX: dict[str, Rule] = {
     "evidence:pack_progress": R(LEAD_OR_AUDITOR, NO, pk=obj("evidence.EvidencePack")),
     "evidence:verify": R(LEAD_OR_AUDITOR),
     "healthz": R(PUBLIC),  # liveness for load balancers: no session, no data
+    "favicon": R(PUBLIC),  # /favicon.ico: a redirect to the static icon, no session, no data
     "incidents:advance": R(
         LEAD_OR_MANAGER, gate=WORKFORCE, pk=made("incident")
     ),  # the owner (here the manager) or the lead; the reporter only reads
