@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils import timezone
 
 from access_reviews.flags import FLAG_FIELDS, Flag
 from access_reviews.models import Account, Decision, DeprovisionTask, Person, PersonKind, PersonStatus, ReviewRow, System
+from grc.widgets import PlainSelect, plain_choices
 
 FLAG_CHOICES = [("any", "any flag"), ("none", "no flag")] + [(flag.value, flag.label) for flag in Flag]
 
@@ -45,6 +47,11 @@ class AccountFilter(django_filters.FilterSet):
         model = Account
         fields: list[str] = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the system names from one values query (no system's encrypted texts read), one-pass <select>
+        plain_choices(self.form.fields["system"], System.objects.order_by("name").values_list("pk", "name"))
+
     def filter_flag(self, queryset, name, value):
         return filter_flag(queryset, name, value)
 
@@ -54,16 +61,33 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(removed_at__isnull=True, enabled=value == "enabled")
 
 
+REVIEW_SELECT = {"class": "form-select form-select-sm"}
+
+
 class ReviewRowFilter(django_filters.FilterSet):
-    flag = django_filters.ChoiceFilter(empty_label="any", choices=FLAG_CHOICES, method="filter_flag", label="Flag")
-    decision = django_filters.ChoiceFilter(
-        empty_label="any", choices=[("decided", "Decided")] + list(Decision.choices), method="filter_decision"
+    """The review page's filters, styled like the other list pages (small selects, PlainSelect)."""
+
+    flag = django_filters.ChoiceFilter(
+        empty_label="any", choices=FLAG_CHOICES, method="filter_flag", label="Flag", widget=PlainSelect(attrs=REVIEW_SELECT)
     )
-    system = django_filters.ModelChoiceFilter(empty_label="any", queryset=System.objects.order_by("name"))
+    decision = django_filters.ChoiceFilter(
+        empty_label="any",
+        choices=[("decided", "Decided")] + list(Decision.choices),
+        method="filter_decision",
+        widget=PlainSelect(attrs=REVIEW_SELECT),
+    )
+    system = django_filters.ModelChoiceFilter(
+        empty_label="any", queryset=System.objects.only("pk", "name").order_by("name"), widget=forms.Select(attrs=REVIEW_SELECT)
+    )
 
     class Meta:
         model = ReviewRow
         fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the systems' names only, in one query (no model instances, no encrypted description)
+        plain_choices(self.form.fields["system"], System.objects.order_by("name").values_list("pk", "name"))
 
     def filter_flag(self, queryset, name, value):
         return filter_flag(queryset, name, value)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from access_reviews.imports.accounts import FIELDS
 from access_reviews.models import Account, Decision, Person, PersonStatus, System
 from access_reviews.rules import period_bounds, quarter_of
+from grc.accounts.forms import CodeForm
 from grc.accounts.models import Role, User
 from grc.forms import DateInput, DateTimeInput, StyledForm, StyledModelForm
 
@@ -160,6 +161,18 @@ class DecisionForm(StyledForm):
     decision = forms.ChoiceField(choices=[("", "Decide…")] + [c for c in Decision.choices if c[0] != Decision.PENDING])
     new_privilege = forms.CharField(max_length=120, required=False, label="New privilege")
     comment = forms.CharField(max_length=1000, required=False, widget=forms.TextInput(attrs={"placeholder": "Comment"}))
+
+
+class SignOffForm(CodeForm):
+    """The reviewer's signature: the one-time code on the sign-off form itself (one step, no detour
+    through the step-up page). ``inline``: on the review page, without taking the focus."""
+
+    def __init__(self, *args, inline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.help_text = "The 6-digit code from your authenticator app: it signs your review."
+        if inline:
+            code.widget.attrs.pop("autofocus", None)
 
 
 class TaskConfirmForm(StyledForm):

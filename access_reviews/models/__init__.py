@@ -3,6 +3,7 @@ confidentiality agreements)."""
 
 from access_reviews.models.campaigns import (
     Campaign,
+    CampaignReviewer,
     CampaignStatus,
     ClosedVia,
     Decision,
@@ -29,6 +30,7 @@ __all__ = [
     "AccessRequest",
     "Account",
     "Campaign",
+    "CampaignReviewer",
     "CampaignStatus",
     "ClosedVia",
     "ConfidentialityAgreement",

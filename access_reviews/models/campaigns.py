@@ -168,3 +168,21 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"sign-off {self.pk}"
+
+
+class CampaignReviewer(models.Model):
+    """One reviewer's share of a campaign: told by email when it starts, and the subject of their
+    ``access_reviews.reviewer_signoff`` obligation (the task on their dashboard), closed when they
+    sign off or the campaign closes."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reviewers")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(help_text="How many accounts were assigned to the reviewer at the start.")
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the reviewer's email went out.")
+
+    class Meta:
+        ordering = ["campaign", "reviewer"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "reviewer"], name="one_share_per_reviewer_and_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} for reviewer {self.reviewer_id}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,16 +17,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from access_reviews.access import get_campaign_for, get_review_row_for, reads_everything
 from access_reviews.filters import ReviewRowFilter
-from access_reviews.forms import CampaignStartForm, DecisionForm
+from access_reviews.forms import CampaignStartForm, DecisionForm, SignOffForm
 from access_reviews.models import Campaign, Decision, ReviewRow, SignOff
 from access_reviews.reports import campaign_report
 from access_reviews.services import campaigns as service
 from access_reviews.views.common import add_errors
+from access_reviews.views.review_rows import decision_cell, review_row
+from grc.accounts import mfa
+from grc.accounts.lockout import cool_off, failure_limit
 from grc.accounts.permissions import LEAD_OR_AUDITOR, LEAD_OR_MANAGER, READERS, SECURITY_LEAD, deny, role_required
-from grc.accounts.stepup import step_up_required
 from grc.audit.services import record_view
 from grc.tables import table_page
 from grc.widgets import use_fast_widgets
+from grc.words import plural
 
 REVIEW_PAGE_SIZE = 50
 
@@ -57,7 +64,10 @@ def campaign_start(request):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Access review {period} started: every account is assigned to a reviewer.")
+            told = plural(campaign.reviewers.count(), "reviewer")
+            messages.success(
+                request, f"Access review {period} started: every account is assigned to a reviewer; {told} emailed, each with a task."
+            )
             return redirect("access_reviews:campaign_detail", pk=campaign.pk)
     return render(request, "access_reviews/campaign_start.html", {"form": form})
 
@@ -93,58 +103,154 @@ def campaign_detail(request, pk: int):
     return render(request, "access_reviews/campaign_detail.html", context)
 
 
-def _review_context(request, campaign: Campaign, bound: dict[int, DecisionForm] | None = None) -> dict:
-    """Everything the reviewer's page shows, in a fixed number of queries whatever the row count."""
-    rows = (
-        ReviewRow.objects.filter(campaign=campaign, reviewer=request.user)
-        .select_related("system", "person", "task")
-        .defer("system__description", "system__column_mapping", "person__email", "task__note")  # encrypted or unused: not decrypted per row
-    )
-    stats = rows.aggregate(
-        total=Count("pk"),
-        pending=Count("pk", filter=Q(decision=Decision.PENDING)),
-        flagged_pending=Count("pk", filter=Q(decision=Decision.PENDING, flag_count__gt=0)),
-        unflagged_pending=Count("pk", filter=Q(decision=Decision.PENDING, flag_count=0)),
-    )
+ROW_SORTS: dict[str, str | tuple[str, ...]] = {
+    "flags": ("-flag_count", "system__name"),
+    "system": "system__name",
+    "privilege": "privilege",
+    "last_login": "last_login_at",
+    "decision": "decision",
+}
+
+
+def _review_stats(rows, changed: Q) -> dict:
+    """The reviewer's progress in one grouped query: a count per decision, with the flagged ones and
+    the unflagged pending ones changed since the snapshot. Three aggregates over at most four groups
+    rather than eight filtered counts: resolving each ``filter=Q(...)`` cost more than the SQL."""
+    by_decision = {
+        group["decision"]: group
+        for group in rows.values("decision")
+        .annotate(
+            n=Count("pk"),
+            flagged=Count("pk", filter=Q(flag_count__gt=0)),
+            changed=Count("pk", filter=Q(decision=Decision.PENDING, flag_count=0) & changed),
+        )
+        .order_by()
+    }
+    pending = by_decision.get(Decision.PENDING, {"n": 0, "flagged": 0, "changed": 0})
+    stats = {
+        "total": sum(group["n"] for group in by_decision.values()),
+        "pending": pending["n"],
+        "kept": by_decision.get(Decision.KEEP, {}).get("n", 0),
+        "revoked": by_decision.get(Decision.REVOKE, {}).get("n", 0),
+        "changed_privilege": by_decision.get(Decision.CHANGE, {}).get("n", 0),
+        "flagged_pending": pending["flagged"],
+        "changed_pending": pending["changed"],
+    }
+    # bulk keep leaves the changed ones to the reviewer
+    stats["unflagged_pending"] = pending["n"] - pending["flagged"] - pending["changed"]
     stats["decided"] = stats["total"] - stats["pending"]
     stats["percent"] = round(100 * stats["decided"] / stats["total"]) if stats["total"] else 100
+    return stats
+
+
+def signing_statement(campaign: Campaign, stats: dict) -> str:
+    """What a reviewer's signature covers, in words: "Sign off the 2027-Q1 access review: 11 accounts, 9 kept, 2 revoked"."""
+    parts = [plural(stats["total"], "account"), f"{stats['kept']} kept", f"{stats['revoked']} revoked"]
+    if stats["changed_privilege"]:
+        parts.append(f"{stats['changed_privilege']} with a privilege change")
+    if stats["pending"]:
+        parts.append(f"{stats['pending']} not decided")
+    return f"Sign off the {campaign.period} access review: " + ", ".join(parts)
+
+
+def _controls(row: ReviewRow, form: DecisionForm | None) -> dict:
+    """The values and errors of a row's decision controls, written as plain HTML by the template
+    (no widget rendering per row); a form bound with errors gives back what was typed."""
+    if form is not None and form.is_bound:
+        data = {name: form.data.get(form.add_prefix(name), "") for name in ("decision", "new_privilege", "comment")}
+        errors = [(name, error) for name, field_errors in form.errors.items() for error in field_errors]
+        return {**data, "errors": errors}
+    return {
+        "decision": row.decision if row.is_decided else "",
+        "new_privilege": row.new_privilege,
+        "comment": row.comment,
+        "errors": [],
+    }
+
+
+def _review_context(request, campaign: Campaign, bound: dict[int, DecisionForm] | None = None) -> dict:
+    """Everything the reviewer's page shows, in a fixed number of queries whatever the row count.
+
+    The page's 50 rows are chosen first (ids only, ordered and sliced in SQL), then loaded with
+    their system, person and task by ``pk IN (that subquery)``: the joins touch 50 rows, not every
+    person and deprovisioning task. Only the shown encrypted values are decrypted (account name,
+    the person's names, the comment).
+    """
+    mine = ReviewRow.objects.filter(campaign=campaign, reviewer=request.user)
+    changed = service.changed_since_snapshot()
+    stats = _review_stats(mine, changed)
     table = table_page(
-        request,
-        rows,
-        sorts={
-            "flags": ("-flag_count", "system__name"),
-            "system": "system__name",
-            "privilege": "privilege",
-            "last_login": "last_login_at",
-            "decision": "decision",
-        },
-        default_sort="flags",
-        filterset_class=ReviewRowFilter,
-        page_size=REVIEW_PAGE_SIZE,
+        request, mine.only("pk"), sorts=ROW_SORTS, default_sort="flags", filterset_class=ReviewRowFilter, page_size=REVIEW_PAGE_SIZE
+    )
+    use_fast_widgets(table.filterset.form)
+    page_ids = cast(QuerySet, table.rows).values("pk")
+    ordering = cast(QuerySet, table.rows).query.order_by
+    rows = (
+        ReviewRow.objects.filter(pk__in=page_ids)
+        .select_related("system", "person", "task")
+        .only(*ROW_FIELDS)
+        .annotate(changed=Case(When(changed, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .order_by(*ordering)
     )
     bound = bound or {}
-    use_fast_widgets(table.filterset.form)  # 50 rows x 3 fields: rendered in Python, same HTML (grc.widgets)
-    items = [(row, use_fast_widgets(bound.get(row.pk) or _decision_form(row))) for row in table.rows]
     signed = SignOff.objects.filter(campaign=campaign, reviewer=request.user).first()
+    can_decide = campaign.is_open and signed is None
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    decide_prefix = reverse("access_reviews:row_decide", args=[0])[: -len("0/decide/")]
+    back = reverse("access_reviews:review_page", args=[campaign.pk]) + query
+    token = get_token(request)
+    items = []  # (row, the row's HTML)
+    for row in rows:
+        form = None
+        if can_decide:
+            action = f"{decide_prefix}{row.pk}/decide/{query}"
+            form = decision_cell(row=row, controls=_controls(row, bound.get(row.pk)), action=action, csrf_token=token, back=back)
+        items.append((row, review_row(row=row, form=form, request=request)))
     return {
         "campaign": campaign,
         "table": table,
         "items": items,
         "stats": stats,
         "signed": signed,
-        "can_decide": campaign.is_open and signed is None,
-        "back": reverse("access_reviews:review_page", args=[campaign.pk]) + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        "can_decide": can_decide,
+        "statement": signing_statement(campaign, stats),
+        "sign_off_form": SignOffForm(inline=True) if can_decide and stats["pending"] == 0 else None,
+        "back": back,
     }
 
 
-def _decision_form(row: ReviewRow) -> DecisionForm:
-    initial = {"decision": row.decision if row.is_decided else "", "new_privilege": row.new_privilege, "comment": row.comment}
-    return DecisionForm(initial=initial, prefix=f"r{row.pk}")
+# What the page shows of a row (and of its system, person and task): nothing else is loaded or decrypted.
+ROW_FIELDS = (
+    "pk",
+    "campaign_id",
+    "account_id",
+    "reviewer_id",
+    "account_name",
+    "is_service_account",
+    "privilege",
+    "mfa",
+    "last_login_at",
+    "decision",
+    "new_privilege",
+    "comment",
+    "flag_count",
+    *(f"flag_{flag}" for flag in service.FLAG_NAMES),
+    "system__id",
+    "system__name",
+    "system__asset_id",
+    "person__id",
+    "person__first_name",
+    "person__last_name",
+    "person__status",
+    "task__id",
+    "task__due_at",
+    "task__closed_at",
+)
 
 
 @role_required(*LEAD_OR_MANAGER)
 def review_page(request, pk: int):
-    """The reviewer's own rows: flagged first, filters, keep/revoke/change per row, bulk keep, progress."""
+    """The reviewer's own rows: flagged first, filters, keep/revoke/change per row, bulk keep, progress, sign-off."""
     campaign = get_campaign_for(request.user, pk)
     context = _review_context(request, campaign)
     if context["stats"]["total"] == 0:
@@ -180,8 +286,6 @@ def row_decide(request, pk: int):
             )
         except ValidationError as error:
             add_errors(form, error)
-        else:
-            form = _decision_form(row)
     if request.htmx or form.errors:
         # htmx swaps #review-area out of the whole page (hx-select); without JS the page shows the errors.
         context = _review_context(request, row.campaign, bound={row.pk: form} if form.errors else None)
@@ -198,27 +302,46 @@ def bulk_keep(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Kept {count} unflagged account(s). Flagged accounts still need a decision each.")
+        messages.success(
+            request,
+            f"{plural(count, 'account')} kept. Flagged accounts and accounts changed since the review started need a decision each.",
+        )
     return redirect(_safe_back(request, reverse("access_reviews:review_page", args=[campaign.pk])))
 
 
+def _locked(request, *, sign_out: bool):
+    """The username is locked (django-axes): the same page as the step-up page shows."""
+    if sign_out:
+        auth_logout(request)
+    return render(request, "accounts/locked.html", {"failure_limit": failure_limit(), "cooloff_timedelta": cool_off()}, status=429)
+
+
 @role_required(*LEAD_OR_MANAGER)
-@step_up_required
 @require_http_methods(["GET", "POST"])
 def sign_off(request, pk: int):
-    """Sign all your rows; needs a step-up code from the last 10 minutes (grc.accounts.stepup)."""
+    """Sign all your rows with a one-time code typed on this form (one step: the code is the step-up
+    that signs). The page and the review page say what is signed (``signing_statement``)."""
     campaign = get_campaign_for(request.user, pk)
     context = _review_context(request, campaign)
     if context["stats"]["total"] == 0:
         raise deny(request, "no rows to sign")
-    if request.method == "POST":
-        try:
-            service.reviewer_sign_off(campaign=campaign, reviewer=request.user, now=timezone.now(), request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = mfa.step_up_with_code(request, request.user, form.cleaned_data["code"], where="access review sign-off")
+        if outcome == "locked":
+            return _locked(request, sign_out=True)
+        if outcome == "wrong":
+            form.add_error("code", "That code is not valid.")
         else:
-            messages.success(request, "Signed off. Thank you: your review is recorded with the time of your signature.")
-            return redirect("access_reviews:review_page", pk=campaign.pk)
+            try:
+                service.reviewer_sign_off(campaign=campaign, reviewer=request.user, now=timezone.now(), request=request)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                signed = context["statement"].removeprefix("Sign off the ")
+                messages.success(request, f"Signed off the {signed}. Your signature is recorded with its time.")
+                return redirect("access_reviews:review_page", pk=campaign.pk)
+    context["sign_off_form"] = form
     return render(request, "access_reviews/sign_off.html", context)
 
 

@@ -62,6 +62,7 @@ CADENCES: dict[str, Cadence] = {
         Cadence("access_reviews.training_annual", "1.1", "Yearly security training", Period(months=12), 30 * DAY, recurring=True),
         # 1.2 access management
         Cadence("access_reviews.quarterly_review", "1.2", "Quarterly access review", Period(months=3), 14 * DAY, recurring=True),
+        Cadence("access_reviews.reviewer_signoff", "1.2", "Review and sign off your accounts in an access review", None, 3 * DAY),
         Cadence(
             "access_reviews.deprovision", "1.2", "Remove access of a terminated person", Period(hours=24), 12 * HOUR, DEPROVISION_MILESTONES
         ),

@@ -63,12 +63,12 @@ def test_every_url_declares_the_roles_of_the_matrix():
         assert pattern.callback.allowed_roles == tuple(str(role) for role in EXPECTED[pattern.name]), pattern.name
 
 
-def test_sign_off_needs_step_up():
-    sign_off = next(p for p in urls.urlpatterns if p.name == "sign_off")
-    assert getattr(sign_off.callback, "__wrapped__", None) is not None
-    from access_reviews.views import campaigns
+def test_sign_off_needs_a_one_time_code_on_its_form():
+    """The code is typed on the sign-off form itself (grc.accounts.mfa.step_up_with_code): no form without one."""
+    from access_reviews.forms import SignOffForm
 
-    assert getattr(campaigns.sign_off.__wrapped__, "step_up", False)
+    form = SignOffForm({})
+    assert not form.is_valid() and "code" in form.errors
 
 
 @pytest.mark.django_db
