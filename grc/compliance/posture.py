@@ -138,7 +138,15 @@ def kind_finding(summary: KindSummary, cadence: Cadence, now: datetime, *, url: 
             waived += " (no completion recorded)"
     context = []
     if summary.last_completed_at is not None:
-        context.append(f"last completed {_ago(now - summary.last_completed_at)} ago")
+        ago = _ago(now - summary.last_completed_at)
+        # One series (a quarterly review) is due at its last completion + the cadence, so its open
+        # row is always due after that completion. A completion at or after the oldest open row's
+        # due time was of another row of the kind (another person's training): saying "last
+        # completed 54 s ago … overdue by 50 weeks" side by side reads as a contradiction.
+        if summary.next_due_at is not None and summary.last_completed_at >= summary.next_due_at:
+            context.append(f"another one was completed {ago} ago")
+        else:
+            context.append(f"last completed {ago} ago")
     if waived and not only_waived:
         context.append(waived)
     if words := _cadence_words(cadence):

@@ -82,13 +82,17 @@ def status_q(status: str, now: datetime) -> Q:
 
 
 def with_status(obligations: Iterable[Obligation], now: datetime) -> list[Obligation]:
-    """Attach ``current_status`` (computed by the pure function) and ``clock_percent`` (how much
-    of the time from anchor to due has passed, 0-100) for templates."""
+    """Attach ``current_status`` (computed by the pure function), ``clock_percent`` (how much
+    of the time from anchor to due has passed, 0-100) and ``clause_url`` for templates."""
     rows = list(obligations)
+    clause_urls: dict[str, str] = {}  # one reverse() per clause, not per row (the dashboard shows 45 rows)
     for obligation in rows:
-        shown = cast(Any, obligation)  # the two template-only attributes are not model fields
+        shown = cast(Any, obligation)  # the template-only attributes are not model fields
         shown.current_status = obligation.status_at(now) if obligation.kind in CADENCES else None
         shown.clock_percent = clock_percent(obligation.anchor_at, obligation.due_at, now)
+        if obligation.clause not in clause_urls:
+            clause_urls[obligation.clause] = reverse("compliance:requirement", args=[obligation.clause])
+        shown.clause_url = clause_urls[obligation.clause]
     return rows
 
 

@@ -38,14 +38,19 @@ FEED_HISTORY_DAYS = 90
 
 @role_required(*EVERYONE)
 def dashboard(request: SignedInRequest) -> HttpResponse:
-    """The security lead's first page: DPP posture, deadlines, incidents, alarms and my tasks."""
+    """Everyone's first page: what is urgent (24-hour clocks, overdue), my tasks, DPP posture, alarms."""
     now = timezone.now()
     data = selectors.dashboard(request.user, now)
+    role = request.user.role
+    # Urgent first: a manager's or staff member's own tasks lead the page; the security lead's page
+    # leads with the running 24-hour clocks and the overdue list, then their own open tasks, if any.
+    tasks_first = role in (Role.MANAGER, Role.STAFF)
     context = {
         "now": now,
         "data": data,
         "posture_cards": [(state.value, LABELS[state], data.posture[state.value]) for state in RequirementState],
-        "tasks_first": request.user.role in (Role.MANAGER, Role.STAFF),
+        "tasks_first": tasks_first,
+        "lead_tasks_next": not tasks_first and role != Role.AUDITOR and data.counts.get("mine", 0) > 0,
         "window_days": selectors.UPCOMING_WINDOW.days,
     }
     return render(request, "compliance/dashboard.html", context)

@@ -132,6 +132,17 @@ class ReviewForm(StyledForm):
         help_text="What you checked, and what must change if a new version is needed. Stored encrypted.",
     )
     confirm = forms.BooleanField(label="I have reviewed and verified the document against our current systems, controls and risks.")
+    # The code signs the review on this form (one step): the view checks it with the step-up's rules.
+    code = forms.CharField(
+        label="One-time code",
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="A fresh 6-digit code from your authenticator app, or one of your backup codes: it signs this review.",
+    )
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        return code.replace(" ", "").strip()
 
     def clean(self):
         data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data

@@ -10,14 +10,17 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from grc.accounts import mfa
 from grc.accounts.models import Role
 from grc.accounts.permissions import EVERYONE, LEAD_OR_MANAGER, SECURITY_LEAD, deny, role_required
 from grc.accounts.stepup import step_up_required, step_up_time
+from grc.accounts.views import locked_context
 from grc.audit.services import record_view
 from grc.compliance.cadences import cadence_for
 from grc.compliance.services import obligations_for
@@ -251,16 +254,24 @@ def version_approve(request, pk: int):
 
 
 @role_required(*LEAD_OR_MANAGER)
-@step_up_required
 @require_http_methods(["GET", "POST"])
 def review_sign(request, pk: int):
+    """Sign a periodic review. The one-time code is a field of the form (one step): it is checked
+    by the step-up's own rules (``mfa.step_up_with_code``); a wrong code saves nothing."""
     document, access = get_document_for(request.user, pk)
     if not access.can_sign:
         raise deny(request, "not the approver")
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        checked = mfa.step_up_with_code(request, request.user, form.cleaned_data["code"], where="policy review")
+        if checked == "locked":
+            auth_logout(request)
+            return render(request, "accounts/locked.html", locked_context(), status=429)
+        if checked != "accepted":
+            form.add_error("code", "That code is not valid.")
+            return _review_form(request, form, document)
         step_up_at = step_up_time(request)
-        assert step_up_at is not None  # step_up_required: the step-up is fresh
+        assert step_up_at is not None  # step_up_with_code marked it just now
         try:
             review = services.document_review_sign(
                 document=document,
@@ -279,6 +290,10 @@ def review_sign(request, pk: int):
             else:
                 messages.success(request, f"Review signed. The next review is due in {document.type.review_period_months} months.")
             return redirect(document)
+    return _review_form(request, form, document)
+
+
+def _review_form(request, form: ReviewForm, document: Document):
     open_changes = document.major_changes.filter(review__isnull=True).select_related("logged_by")
     return render(request, "policies/review_form.html", {"form": form, "document": document, "open_changes": open_changes})
 

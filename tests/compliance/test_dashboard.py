@@ -184,3 +184,33 @@ def test_the_engine_s_own_dashboard_queries_stay_under_a_pinned_budget(lead_clie
         fill(size, lead, timezone.now())
         with django_assert_max_num_queries(14):
             lead_client.get(URL)
+
+
+def test_the_lead_sees_the_incident_clocks_and_the_overdue_list_before_the_posture(lead_client, lead, manager):
+    """Issue 23: urgent first. The clocks come first in the page (first on a phone too), then the
+    overdue list; the long "needs attention" list follows them."""
+    now = timezone.now()
+    make_obligation("incidents.amazon_notification", anchor_at=now - timedelta(hours=5), due_at=now + timedelta(hours=19), owner=lead)
+    make_obligation("access_reviews.quarterly_review", due_at=now - timedelta(days=3), title="Overdue review", owner=manager)
+    page = lead_client.get(URL).content.decode()
+    clocks, deadlines, posture = (page.index(f'data-testid="{name}"') for name in ("incident-clocks", "deadlines", "posture"))
+    assert clocks < deadlines < posture
+    assert page.index("Overdue review") < posture
+
+
+def test_a_lead_with_open_tasks_sees_them_after_the_urgent_lists_and_before_the_posture(lead_client, lead):
+    now = timezone.now()
+    make_obligation("access_reviews.quarterly_review", due_at=now + timedelta(days=40), title="Lead's own review", owner=lead)
+    page = lead_client.get(URL).content.decode()
+    deadlines, tasks, posture = (page.index(f'data-testid="{name}"') for name in ("deadlines", "my-tasks", "posture"))
+    assert deadlines < tasks < posture
+
+
+def test_a_manager_s_review_tasks_come_first_above_the_urgent_lists(manager_client, manager):
+    """A manager's access-review tasks (open obligations they own) lead their dashboard."""
+    now = timezone.now()
+    make_obligation("access_reviews.quarterly_review", due_at=now + timedelta(days=10), title="Review your team's accounts", owner=manager)
+    page = manager_client.get(URL).content.decode()
+    tasks = page.index('data-testid="my-tasks"')
+    assert tasks < page.index('data-testid="incident-clocks"') < page.index('data-testid="posture"')
+    assert tasks < page.index("Review your team&#x27;s accounts")

@@ -140,3 +140,35 @@ def test_a_check_that_crashes_puts_the_clause_at_risk_instead_of_breaking_the_pa
 def test_posture_counts_every_state():
     counts = posture_counts([requirement_status([]), requirement_status([Finding("check", "a", RequirementState.MET, "ok")])])
     assert counts == {"met": 1, "at_risk": 0, "not_met": 0, "not_tracked": 1}
+
+
+def test_a_completion_of_another_row_of_the_kind_is_not_worded_as_the_overdue_one_s_last_completion():
+    """Issue 23: "last completed 54 s ago … overdue by 50 weeks". Per-person training has one row per
+    person: a colleague's completion a minute ago says nothing about the row overdue for 50 weeks."""
+    initial = cadence_for("access_reviews.training_initial")
+    finding = kind_finding(
+        KindSummary(
+            kind="access_reviews.training_initial",
+            open_count=2,
+            overdue_count=2,
+            next_due_at=NOW - timedelta(weeks=50),
+            completed_count=3,
+            last_completed_at=NOW - timedelta(seconds=54),
+        ),
+        initial,
+        NOW,
+    )
+    assert finding.status == RequirementState.NOT_MET
+    assert "last completed" not in finding.reason
+    assert finding.reason == (
+        "Security training on joining: 2 overdue, the oldest overdue by 50 weeks (another one was completed 54 s ago; due within 30 days)"
+    )
+
+
+def test_a_single_series_is_due_at_its_last_completion_plus_the_cadence_and_says_so():
+    """A recurring kind's open row is anchored at its last completion, so the completion precedes it."""
+    completed = NOW - timedelta(days=104)
+    due = completed + timedelta(days=90)  # the quarter after the completion: overdue by 14 days now
+    finding = kind_finding(summary(open_count=1, overdue_count=1, next_due_at=due, last_completed_at=completed), QUARTERLY, NOW)
+    assert "last completed 104 days ago" in finding.reason
+    assert "another one" not in finding.reason

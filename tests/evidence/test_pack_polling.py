@@ -104,3 +104,35 @@ def test_a_request_without_the_header_still_counts_as_activity(lead, settings):
         assert expiry(browser) == T0 + timedelta(minutes=50)
         clock.shift(20 * 60)  # 40 minutes after sign-in, 20 after the last request
         assert browser.get(url, HTTP_HX_REQUEST="true").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "stage", "step"),
+    [
+        ({}, "queued", "Waiting for a worker"),
+        ({"status": PackStatus.BUILDING, "progress": 62, "step": "Rendering the PDF"}, "building", "Rendering the PDF"),
+        # the row still says queued while the worker already reports: the page says building, twice
+        ({"status": PackStatus.QUEUED, "progress": 62, "step": "Rendering the PDF"}, "building", "Rendering the PDF"),
+    ],
+)
+def test_the_badge_and_the_panel_say_the_same_thing(lead, fields, stage, step):
+    """Issue 23: the badge said "Queued" while the panel said "Rendering the PDF 62%"."""
+    browser = client_for(lead)
+    pack = a_pack(lead, **fields)
+    page = browser.get(pack.get_absolute_url()).content.decode()
+    badge = page.split('data-testid="pack-status"', 1)[1].split("</span></span>", 1)[0]
+    panel = page.split('data-testid="pack-progress"', 1)[1].split("</progress>", 1)[0]
+    assert f'data-stage="{stage}"' in badge and badge.endswith(f">{stage}")
+    assert f'data-stage="{stage}"' in panel and f'data-testid="pack-step">{step}</span>' in panel
+    polled = browser.get(reverse("evidence:pack_progress", args=[pack.pk]), **POLL).content.decode()
+    oob = polled.split('id="pack-status"', 1)[1]
+    assert 'hx-swap-oob="true"' in oob and f'data-stage="{stage}"' in oob and f">{stage}</span>" in oob
+
+
+def test_a_ready_pack_s_badge_says_ready_and_polling_brings_the_new_badge(lead):
+    browser = client_for(lead)
+    pack = a_pack(lead, status=PackStatus.BUILDING, progress=99, step="Storing the pack")
+    EvidencePack.objects.filter(pk=pack.pk).update(status=PackStatus.READY, progress=100, step="", pdf_sha256="0" * 64)
+    polled = browser.get(reverse("evidence:pack_progress", args=[pack.pk]), **POLL)
+    assert polled.status_code == 286
+    assert 'data-stage="ready"' in polled.content.decode().split('id="pack-status"', 1)[1]

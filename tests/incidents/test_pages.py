@@ -125,7 +125,7 @@ def test_bad_input_is_shown_next_to_the_field_and_nothing_is_written(client, sta
 def test_the_incident_page_turns_red_past_the_deadline(client, lead, report):
     incident = report(detected_at=timezone.now() - timedelta(hours=25), now=timezone.now())
     page = signed_in(client, lead).get(incident.get_absolute_url()).content.decode()
-    assert "clock-panel mb-4 overdue" in page and "countdown-overdue" in page
+    assert "clock-panel mb-3 overdue" in page and "countdown-overdue" in page
 
 
 def test_triage_offers_the_types_of_the_approved_ir_plan(client, lead, report, approved_plan):

@@ -73,3 +73,33 @@ def test_linked_names_show_in_the_list(client, lead, staff, registers):
     )
     page = signed_in(client, lead).get(reverse("incidents:index")).content.decode()
     assert "EP-0007 Staff laptop" in page
+
+
+@pytest.mark.parametrize("viewer", ["staff", "lead"])
+def test_the_incident_page_shows_the_systems_and_assets_chosen_on_the_report_form(client, request, staff, registers, viewer):
+    """Issue 23: from the report on (before any triage), for the reporter and the security lead."""
+    now = timezone.now()
+    incident = services.incident_report(
+        by=staff,
+        title="Stolen",
+        description="x",
+        detected_at=now - timedelta(hours=1),
+        systems=[registers["system"]],
+        assets=[registers["laptop"]],
+        systems_involved="VPN concentrator",
+        now=now,
+    )
+    response = signed_in(client, request.getfixturevalue(viewer)).get(incident.get_absolute_url())
+    page = response.content.decode()
+    shown = page.split('data-testid="incident-systems"', 1)[1].split("</dl>", 1)[0]
+    assert "Order API" in shown and "EP-0007 Staff laptop" in shown and "VPN concentrator" in shown
+
+
+def test_the_amazon_countdown_comes_right_after_the_title(client, lead, staff, registers):
+    now = timezone.now()
+    incident = services.incident_report(by=staff, title="Stolen", description="x", detected_at=now - timedelta(hours=1), now=now)
+    page = signed_in(client, lead).get(incident.get_absolute_url()).content.decode()
+    main = page.split('id="main"', 1)[1]
+    clock = main.index('data-testid="amazon-clock"')
+    assert main.index("<h1") < clock < main.index('data-testid="incident-actions"')
+    assert "<section" not in main[main.index("</h1>") : clock].replace('<section class="card clock-panel', "")

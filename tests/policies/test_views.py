@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grc.accounts.stepup import SESSION_KEY
+from grc.audit.models import AuditEvent
 from grc.compliance.services import open_obligation
 from grc.policies import services
 from grc.policies.models import DocumentReview, MajorChange, VersionStatus
-from tests.conftest import signed_in
+from tests.conftest import signed_in, totp_now
 from tests.policies.conftest import SECTIONS, TYPES
 
 pytestmark = pytest.mark.django_db
@@ -92,18 +93,44 @@ def test_every_policy_view_declares_its_roles():
         assert getattr(pattern.callback, "allowed_roles", None), pattern.name
 
 
-def test_signing_a_review_needs_a_fresh_one_time_code(client, plan, manager):
+def test_the_review_form_asks_for_the_one_time_code_that_signs_it(client, plan, manager):
+    page = signed_in(client, manager).get(reverse("policies:review", args=[plan.pk])).content.decode()
+    assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
+    assert "signs this review" in page
+
+
+def test_a_right_code_on_the_form_signs_the_review_in_one_step(client, plan, manager):
     url = reverse("policies:review", args=[plan.pk])
     signed_in(client, manager)
-    response = client.post(url, {"outcome": "no_change", "confirm": "on"})
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:step_up"))
-    assert not DocumentReview.objects.exists()
-    stepped_up(client)
-    response = client.post(url, {"outcome": "no_change", "note": "All current", "confirm": "on"})
-    assert response.status_code == 302
+    session = client.session
+    session.pop(SESSION_KEY, None)  # no earlier step-up: the code on the form is the signature
+    session.save()
+    response = client.post(url, {"outcome": "no_change", "note": "All current", "confirm": "on", "code": totp_now(manager)})
+    assert response.status_code == 302 and response.url == plan.get_absolute_url()
     review = DocumentReview.objects.get()
     assert review.reviewer == manager and review.note == "All current"
     assert abs((review.step_up_at - review.reviewed_at).total_seconds()) < 60
+    assert AuditEvent.objects.filter(action="accounts.step_up", object_id=str(manager.pk)).exists()
+    assert AuditEvent.objects.filter(action="policies.documentreview.signed", object_id=str(review.pk)).exists()
+
+
+def test_a_wrong_code_is_a_field_error_and_nothing_is_signed(client, plan, manager):
+    url = reverse("policies:review", args=[plan.pk])
+    stepped_up(signed_in(client, manager))  # even a fresh step-up from elsewhere does not replace the code
+    response = client.post(url, {"outcome": "no_change", "note": "All current", "confirm": "on", "code": "000000"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-field-error="code"' in page and "That code is not valid." in page
+    assert not DocumentReview.objects.exists()
+    failed = AuditEvent.objects.get(action="accounts.step_up_failed", object_id=str(manager.pk))
+    assert failed.outcome == "failure"
+
+
+def test_a_review_without_a_code_is_refused(client, plan, manager):
+    stepped_up(signed_in(client, manager))
+    response = client.post(reverse("policies:review", args=[plan.pk]), {"outcome": "no_change", "confirm": "on"})
+    assert response.status_code == 200 and 'data-field-error="code"' in response.content.decode()
+    assert not DocumentReview.objects.exists()
 
 
 def test_a_review_needing_changes_must_say_what(client, plan, manager):

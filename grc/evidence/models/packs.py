@@ -12,6 +12,8 @@ reason, so no pack stays "building" for ever.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,16 @@ class PackStatus(models.TextChoices):
     BUILDING = "building", "Building"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+
+
+@dataclass(frozen=True)
+class PackStage:
+    """What a pack's page says about its build: the badge (status key and word) and the panel."""
+
+    badge: str  # a status_badge key: pending, in_progress, done, failed
+    label: str  # the badge's word
+    step: str  # the panel's line
+    progress: int  # 0-100
 
 
 class PackChannel(models.TextChoices):
@@ -98,6 +110,19 @@ class EvidencePack(models.Model):
     @property
     def is_working(self) -> bool:
         return self.status in (PackStatus.QUEUED, PackStatus.BUILDING)
+
+    @property
+    def stage(self) -> PackStage:
+        """The one state the pack's page shows, in its badge and its progress panel alike (issue 23:
+        a badge left at "Queued" beside "Rendering the PDF 62%"). A queued row whose worker already
+        reports progress is being built, whatever the status column says yet."""
+        if self.status == PackStatus.READY:
+            return PackStage("done", "ready", "Ready", 100)
+        if self.status == PackStatus.FAILED:
+            return PackStage("failed", "failed", "Failed", self.progress)
+        if self.status == PackStatus.BUILDING or self.progress:
+            return PackStage("in_progress", "building", self.step or "Starting the build", self.progress)
+        return PackStage("pending", "queued", self.step or "Waiting for a worker", 0)
 
     @property
     def is_failed(self) -> bool:

@@ -117,7 +117,9 @@ def pack_progress(request, pk: int):
     to offer the downloads or the reason and the Retry button. The poll carries ``X-Portal-Poll``,
     so it does not count as activity for the idle timeout (``IdleSessionMiddleware``)."""
     pack = get_pack_for(request, pk)
-    response = render(request, "evidence/_pack_progress.html", {"pack": pack, "may_retry": pack.may_retry(request.user)})
+    # ``polled``: the answer also carries the header's badge (htmx out-of-band), so both stay one state
+    context = {"pack": pack, "may_retry": pack.may_retry(request.user), "polled": True}
+    response = render(request, "evidence/_pack_progress.html", context)
     if not pack.is_working and request.htmx:
         response.status_code = HTMX_STOP_POLLING
         response["HX-Refresh"] = "true"
