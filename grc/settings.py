@@ -454,6 +454,9 @@ PDF_TIMESTAMP_URL = env.str("PDF_TIMESTAMP_URL", default="")  # an RFC 3161 time
 # The dashboard's DPP posture (every app's live checks) is cached this long and dropped at once by
 # any audited change (grc.compliance.selectors.requirement_statuses_cached); 0 computes it each time.
 COMPLIANCE_POSTURE_CACHE_SECONDS = env.int("COMPLIANCE_POSTURE_CACHE_SECONDS", default=0 if TESTING else 120)
+# The accounts list's total ("1–25 of 24,867") is cached on the same key (dropped by any audited
+# change), per filter and reader (access_reviews.views.registry.CountedUntilChange); 0 counts each time.
+ACCOUNT_LIST_COUNT_CACHE_SECONDS = env.int("ACCOUNT_LIST_COUNT_CACHE_SECONDS", default=0 if TESTING else 600)
 
 # --- Benchmark (make bench; README "Performance") ------------------------------------------
 # The bench's floor view (/bench/floor/) and per-response query counts exist only with

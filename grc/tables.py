@@ -47,8 +47,10 @@ def table_page(
     default_sort: str,
     filterset_class: type[FilterSet] | None = None,
     page_size: int | None = None,
+    count: int | None = None,
 ) -> TablePage:
-    """``sorts`` maps a URL key to the ordering field(s); ``-key`` sorts descending."""
+    """``sorts`` maps a URL key to the ordering field(s); ``-key`` sorts descending. ``count``: the
+    number of rows when the view already knows it (a summary counted them), so not counted again."""
     filterset = None
     if filterset_class is not None:
         filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
@@ -70,5 +72,8 @@ def table_page(
     except ValueError:
         size = DEFAULT_PAGE_SIZE
     size = size if size in PAGE_SIZES or size == page_size else DEFAULT_PAGE_SIZE
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, size)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    page = paginator.get_page(request.GET.get("page"))
     return TablePage(page=page, filterset=filterset, sort=sort)

@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
 from grc.audit.models import AuditEvent
+from grc.audit.selectors import attach_actors
 from grc.audit.services import record_event
 from grc.oversight import views
 from tests.audit.conftest import NOW, events
@@ -168,3 +170,16 @@ def test_the_lead_starts_a_verification_from_the_page(lead_client, capture_on_co
     assert "intact" in lead_client.get(INDEX).content.decode()
 
     assert signed_in(Client(), auditor).post(reverse("audit:verify")).status_code == 403
+
+
+def test_the_rows_written_in_python_are_the_rows_of_the_template(lead, manager):
+    """``views.event_rows_html`` replaces ``audit/partials/event_rows.html`` on the viewer: byte for byte."""
+    record_event("tests.by_user", actor=manager, obj=lead, message='a <b>bold</b> & "quoted" note', changed_fields=["role", "<x>"])
+    record_event("tests.by_system", system_actor="celery-beat", outcome="failure", channel="task", object_type="risks.risk")
+    record_event("tests.anonymous", channel="api", object_type="assets.asset", object_id="17", details={"changed_fields": "ab"})
+    gone = record_event("tests.by_a_deleted_user", actor=manager)
+    record_event("tests.nothing")
+    rows = attach_actors(list(AuditEvent.objects.order_by("-id")))
+    rows[[event.pk for event in rows].index(gone.pk)].actor = None  # the user no longer exists: "user #id"
+    assert views.event_rows_html(rows) == render_to_string("audit/partials/event_rows.html", {"events": rows})
+    assert views.event_rows_html([]) == render_to_string("audit/partials/event_rows.html", {"events": []})
