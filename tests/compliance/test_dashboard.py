@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from grc.compliance.models import Obligation
+from grc.compliance.views import ClauseUrls
 from tests.compliance.conftest import make_obligation
 from tests.conftest import signed_in
 
@@ -214,3 +216,66 @@ def test_a_manager_s_review_tasks_come_first_above_the_urgent_lists(manager_clie
     tasks = page.index('data-testid="my-tasks"')
     assert tasks < page.index('data-testid="incident-clocks"') < page.index('data-testid="posture"')
     assert tasks < page.index("Review your team&#x27;s accounts")
+
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_the_deadline_rows_rendered_in_python_carry_the_countdown_owner_link_and_badge_escaped(lead_client, lead, manager):
+    """Issue 23: the rows are built in Python (the template's loop was half the page's time); each
+    shows what the template did, with every value escaped."""
+    with time_machine.travel(NOW, tick=False):
+        manager.first_name, manager.last_name = "Ada", "<Lovelace>"
+        manager.save()
+        owned = make_obligation(
+            "assets.finding_fix", due_at=NOW - timedelta(days=2), title="Patch <b>VPN</b> & co", owner=manager, url="/assets/?a=1&b=2"
+        )
+        orphan = make_obligation("assets.finding_fix", due_at=NOW + timedelta(days=3), title="No one's task")
+        page = lead_client.get(URL).content.decode()
+    clause_url = reverse("compliance:requirement", args=[owned.clause])
+    assert (
+        f'<tr data-obligation="{owned.pk}">\n'
+        '        <td><div><span class="countdown countdown-overdue text-danger fw-semibold" data-due="2026-02-28T09:00:00+00:00" '
+        'title="28 Feb 2026 09:00 UTC">overdue by 2 days</span></div><div class="small text-body-secondary">28 Feb 2026 09:00</div></td>\n'
+        f'        <td><a class="badge text-bg-light text-decoration-none border" href="{clause_url}">DPP {owned.clause}</a></td>\n'
+        '        <td><a href="/assets/?a=1&amp;b=2">Patch &lt;b&gt;VPN&lt;/b&gt; &amp; co</a></td>\n'
+        "        <td>Ada &lt;Lovelace&gt;</td>\n"
+        '        <td><span class="badge rounded-pill text-bg-danger" data-status="overdue">overdue</span></td>\n'
+        "      </tr>"
+    ) in page
+    orphan_row = page[page.index(f'<tr data-obligation="{orphan.pk}">') :].split("</tr>")[0]
+    assert '<td><span class="text-body-secondary">no owner</span></td>' in orphan_row
+    assert f'<a href="{clause_url}">No one&#x27;s task</a>' in orphan_row  # no url of its own: the clause page
+    assert 'data-status="due_soon">due soon</span>' in orphan_row
+
+
+def test_my_task_rows_have_no_owner_column_and_show_a_waiver(manager_client, manager):
+    with time_machine.travel(NOW, tick=False):
+        task = make_obligation("access_reviews.quarterly_review", due_at=NOW + timedelta(days=20), title="Sign off", owner=manager)
+        page = manager_client.get(URL).content.decode()
+    row = page[page.index(f'<tr data-obligation="{task.pk}">') :].split("</tr>")[0]
+    assert row.count("<td>") == 4  # due, clause, what, status: a manager's own list names no owner
+    assert 'data-status="open">open</span>' in row
+    assert "due in 2 weeks" in row or "due in 20 days" in row
+
+
+def test_the_needs_attention_rows_link_each_clause_and_escape_the_reason(lead_client, lead):
+    with time_machine.travel(NOW, tick=False):
+        make_obligation("access_reviews.quarterly_review", due_at=NOW - timedelta(days=3), title="Review <everything>", owner=lead)
+        response = lead_client.get(URL)
+    page = response.content.decode()
+    attention = response.context["data"].attention
+    assert attention
+    row = attention[0]
+    link = f'<a class="fw-semibold" href="{reverse("compliance:requirement", args=[row.requirement.clause])}">DPP {row.requirement.clause} '
+    assert link in page
+    assert page.index('class="list-group list-group-flush attention-list"') < page.index(link)
+    assert "<everything>" not in page and "Review &lt;everything&gt;" in page
+
+
+@pytest.mark.parametrize("clause", ["1.6", "3", "2.7", "a b?", "é"])
+def test_clause_urls_are_what_reverse_gives(clause):
+    """One ``reverse()`` per page stands for one per row: plain clauses and quoted ones alike."""
+    urls = ClauseUrls()
+    assert urls("1.1") == reverse("compliance:requirement", args=["1.1"])
+    assert urls(clause) == reverse("compliance:requirement", args=[clause])
