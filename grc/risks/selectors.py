@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, cast
 
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -118,6 +118,14 @@ def register_summary(*, now: datetime, appetite: int) -> dict[str, int]:
         no_plan=Count("pk", filter=above & ~planned),
         expired=Count("pk", filter=expired),
     )
+
+
+def register_summary_valid_until(*, now: datetime) -> datetime | None:
+    """When ``register_summary(now=now)`` next changes without any write: the earliest approved
+    acceptance to expire after ``now`` (its risk then leaves "planned" and counts as "expired");
+    ``None`` if none will. Every other input is data, changed only with an audited change."""
+    approved = RiskAcceptance.objects.filter(status=AcceptanceStatus.APPROVED, expires_at__gt=now)
+    return approved.aggregate(until=Min("expires_at"))["until"]
 
 
 def flag_q(flag: str, *, appetite: int, now: datetime) -> Q:

@@ -9,8 +9,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from access_reviews.models import Account, Decision, ReviewRow, SignOff
-from access_reviews.services.campaigns import campaign_start
+from access_reviews.flags import FLAG_FIELDS
+from access_reviews.models import Account, Decision, Person, PersonStatus, ReviewRow, SignOff
+from access_reviews.services.campaigns import CHANGED_FIELDS, campaign_start, changed_from_values, changed_since_snapshot
 from grc.accounts.stepup import SESSION_KEY
 from grc.crypto import blind_index
 from tests.access_reviews.conftest import NOW
@@ -218,3 +219,22 @@ def test_the_campaign_report_lists_kept_flagged_rows_with_their_justification(re
     assert {r["justification"] for r in report["flagged_kept"]} == {"reviewed, needed"}
     assert [s["signed_at"] for s in report["sign_offs"]] == [None, None]
     assert ReviewRow.objects.filter(campaign=review, decision=Decision.PENDING).count() == 1
+
+
+@pytest.mark.parametrize("terminate", [False, True])
+def test_the_pages_changed_rule_in_python_agrees_with_the_sql_one(review, registry, manager, terminate):
+    """``changed_from_values`` (the page's 50 rows) and ``changed_since_snapshot`` (the progress count)
+    say the same of every row: removed, disabled, newly flagged, an old flag, the person terminated."""
+    rows = {row.account_name: row for row in review.rows.filter(reviewer=manager)}
+    Account.objects.filter(pk=rows["user0001"].account_id).update(removed_at=NOW)
+    Account.objects.filter(pk=rows["user0002"].account_id).update(enabled=False)
+    Account.objects.filter(pk=rows["user0004"].account_id).update(flag_shared=True, flag_count=1)
+    Account.objects.filter(pk=rows["user0003"].account_id).update(flag_no_mfa=True)  # flagged at the start already
+    if terminate:
+        Person.objects.filter(pk=registry.staff.pk).update(status=PersonStatus.TERMINATED, terminated_at=NOW)
+    mine = ReviewRow.objects.filter(campaign=review, reviewer=manager)
+    in_sql = set(mine.filter(changed_since_snapshot()).values_list("account_name", flat=True))
+    columns = ("account_name", "person__status", *FLAG_FIELDS.values(), *CHANGED_FIELDS)
+    in_python = {values["account_name"] for values in mine.values(*columns) if changed_from_values(values)}
+    expected = set(rows) if terminate else {"user0001", "user0002", "user0004"}
+    assert in_sql == in_python == expected

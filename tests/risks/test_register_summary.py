@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.template import engines
@@ -19,6 +20,7 @@ from grc.risks import rules
 from grc.risks.models import AcceptanceStatus, ActionStatus, Risk, RiskAcceptance, RiskStatus, TreatmentAction
 from grc.risks.selectors import entry_for, flag_q, register_queryset, register_summary
 from grc.risks.views.register import register_rows_html
+from tests.conftest import signed_in
 from tests.risks.test_pages import bulk_risks
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +129,48 @@ def test_the_heat_maps_are_kept_until_the_next_audited_change(lead_client, lead,
     make_risk(title="One more, through the service (audited)")
     _third, queries = _page(lead_client)
     assert len(_grouped_counts(queries)) == 2  # the change dropped them
+
+
+def test_the_cached_summary_counts_an_acceptance_as_expired_the_moment_it_expires(lead, client, settings):
+    """The summary is cached until the next audited change, or until the earliest approved acceptance
+    expires: with no write at all, the risk leaves "planned" and counts as "expired" at that moment."""
+    settings.FILTER_CHOICES_CACHE_SECONDS = 600  # the caches on, as in production
+    cache.clear()
+    start = timezone.now().replace(microsecond=0)
+    expires = start + timedelta(minutes=5)
+    risk = Risk.objects.create(
+        title="Accepted",
+        threat="t",
+        vulnerability="v",
+        owner=lead,
+        inherent_likelihood=5,
+        inherent_impact=5,
+        inherent_score=25,
+        residual_likelihood=5,
+        residual_impact=5,
+        residual_score=25,
+        treatment="accept",
+        identified_at=start,
+        updated_at=start,
+    )
+    RiskAcceptance.objects.create(
+        risk=risk,
+        rationale="r",
+        requested_by=lead,
+        requested_at=start,
+        decided_by=lead,
+        decided_at=start,
+        step_up_at=start,
+        status=AcceptanceStatus.APPROVED,
+        expires_at=expires,
+    )
+    client = signed_in(client, lead)
+    seen = []
+    for at in (start, expires - timedelta(seconds=1), expires, expires + timedelta(minutes=1)):
+        with time_machine.travel(at, tick=False):
+            response = client.get(reverse("risks:index"))
+            assert response.status_code == 200
+            summary = response.context["summary"]
+            seen.append((summary["no_plan"], summary["expired"]))
+            assert summary == register_summary(now=at, appetite=rules.appetite_from_settings())
+    assert seen == [(0, 0), (0, 0), (1, 1), (1, 1)]

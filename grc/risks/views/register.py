@@ -27,7 +27,15 @@ from grc.risks.access import get_risk_for
 from grc.risks.filters import RiskFilter, cell_filters
 from grc.risks.forms import ActionForm, CloseForm, RiskForm
 from grc.risks.models import AcceptanceStatus, RiskStatus, TreatmentAction
-from grc.risks.selectors import RegisterEntry, entry_for, heatmap_grids, open_risks, register_queryset, register_summary
+from grc.risks.selectors import (
+    RegisterEntry,
+    entry_for,
+    heatmap_grids,
+    open_risks,
+    register_queryset,
+    register_summary,
+    register_summary_valid_until,
+)
 from grc.risks.services import register as service
 from grc.risks.sources import parse_source, prefill, source_label, source_object, source_url
 from grc.risks.templatetags.risks_ui import flag_badges, heatmap, score_badge
@@ -135,6 +143,22 @@ def _heatmaps(version, appetite: int, cells: dict, inherent_link: str, residual_
     return {name: mark_safe(svg) for name, svg in heatmaps.items()}  # noqa: S308  # nosec B308 B703
 
 
+def _summary(version, now, appetite: int) -> dict[str, int]:
+    """The summary cards' counts (``register_summary``), kept in the cache until the next audited
+    change or until the earliest approved acceptance expires, whichever comes first: the counts
+    read ``now`` only through acceptances' expiry (tests/risks/test_register_summary.py)."""
+    seconds = choices_cache_seconds()
+    if seconds <= 0:
+        return register_summary(now=now, appetite=appetite)
+    key = f"risks:summary:{version()}:{appetite}"
+    cached = degraded.cache_get(key, where="risk_summary")
+    if isinstance(cached, dict) and (cached["until"] is None or now < cached["until"]):
+        return cached["summary"]
+    summary = register_summary(now=now, appetite=appetite)
+    degraded.cache_set(key, {"summary": summary, "until": register_summary_valid_until(now=now)}, seconds, where="risk_summary")
+    return summary
+
+
 def register_rows_html(entries: list[RegisterEntry], now) -> str:
     """The register's table rows, written in Python with the page's own badge tags: the same HTML
     as the ``{% for entry in entries %}`` loop the template had (tests/risks/test_register_summary.py
@@ -161,7 +185,7 @@ def index(request):
         "entries": entries,
         "rows_html": register_rows_html(entries, now),
         "appetite": appetite,
-        "summary": register_summary(now=now, appetite=appetite),
+        "summary": _summary(version, now, appetite),
         "heatmaps": heatmaps,
         "cells": cells,
         "filtered": table.is_filtered or bool(cells) or request.GET.get("status") in ("closed", "all"),
