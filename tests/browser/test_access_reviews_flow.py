@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from access_reviews.models import Decision, ReviewRow, SignOff
-from access_reviews.services.campaigns import campaign_start
-from tests.access_reviews.conftest import NOW, Registry
+from tests.browser.review_campaign import row_id, start_review_campaign
 from tests.conftest import totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,22 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def campaign(lead, manager, other_manager, staff):
-    registry = Registry(lead=lead, manager=manager, other_manager=other_manager, staff=staff)
-    order_db = registry.system("Order DB")
-    aws = registry.system("AWS production")
-    registry.approve(registry.account(order_db, "lee.wong", registry.staff))
-    registry.approve(registry.account(aws, "lee", registry.staff, privilege="ReadOnlyAccess"))
-    sam = registry.person("Sam", "Ito", manager=registry.manager)
-    registry.approve(registry.account(order_db, "sam.ito", sam))
-    registry.account(order_db, "shared_support", registry.staff, is_shared=True, mfa="no")  # flagged
-    registry.account(aws, "sam-admin", sam, privilege="AdministratorAccess", privileged=True)  # flagged
-    return campaign_start(
-        period="2026-Q4", period_start=date(2026, 10, 1), period_end=date(2026, 12, 31), effective_at=NOW, by=lead, now=NOW
-    )
-
-
-def row_id(campaign, name: str) -> str:
-    return f"#row-{next(r.pk for r in campaign.rows.all() if r.account_name == name)}"
+    return start_review_campaign(lead, manager, other_manager, staff)
 
 
 def test_a_manager_reviews_their_accounts_and_signs_off_with_step_up(visitor, campaign, manager):

@@ -5,41 +5,27 @@ and the same sign-off reached and submitted with the keyboard alone."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from access_reviews.models import Decision, ReviewRow, SignOff
-from access_reviews.services.campaigns import campaign_start, row_decide, rows_bulk_keep
-from tests.access_reviews.conftest import NOW, Registry
+from access_reviews.services.campaigns import row_decide, rows_bulk_keep
+from tests.access_reviews.conftest import NOW
+from tests.browser.review_campaign import row_id, start_review_campaign
 from tests.conftest import totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-
 
 @pytest.fixture
 def campaign(lead, manager, other_manager, staff):
-    registry = Registry(lead=lead, manager=manager, other_manager=other_manager, staff=staff)
-    order_db = registry.system("Order DB")
-    aws = registry.system("AWS production")
-    registry.approve(registry.account(order_db, "lee.wong", registry.staff))
-    registry.approve(registry.account(aws, "lee", registry.staff, privilege="ReadOnlyAccess"))
-    sam = registry.person("Sam", "Ito", manager=registry.manager)
-    registry.approve(registry.account(order_db, "sam.ito", sam))
-    registry.account(order_db, "shared_support", registry.staff, is_shared=True, mfa="no")  # flagged
-    registry.account(aws, "sam-admin", sam, privilege="AdministratorAccess", privileged=True)  # flagged
-    return campaign_start(
-        period="2026-Q4", period_start=date(2026, 10, 1), period_end=date(2026, 12, 31), effective_at=NOW, by=lead, now=NOW
-    )
+    return start_review_campaign(lead, manager, other_manager, staff)
 
 
-def row_id(campaign, name: str) -> str:
-    return f"#row-{next(r.pk for r in campaign.rows.all() if r.account_name == name)}"
+SIZES = {"laptop": (1440, 900), "phone": (390, 844)}
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def fresh_code(user) -> str:
