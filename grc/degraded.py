@@ -22,6 +22,7 @@ for itself when Redis is back (the first call after the interval tries it again)
 from __future__ import annotations
 
 import logging
+import pickle  # nosec B403 -- only to name its error: the cache backend does the unpickling
 import threading
 import time
 from collections import Counter
@@ -118,14 +119,28 @@ def reset() -> None:
 
 
 # --- the cache -----------------------------------------------------------------------------
+# What unpickling an entry written by an older release raises (a class renamed or moved since):
+# the entry is stale, not the cache down.
+STALE_ENTRY_ERRORS = (pickle.UnpicklingError, AttributeError, ImportError, EOFError)
+
+
 def cache_get(key: str, default: Any = None, *, where: str, alias: str = "default") -> Any:
-    """``caches[alias].get(key, default)``, or ``default`` when the cache is down (a miss: compute)."""
+    """``caches[alias].get(key, default)``, or ``default`` when the cache is down (a miss: compute).
+    An entry that no longer unpickles is dropped and read as a miss, so a deploy that renames a
+    cached class never turns the pages that cache it into errors."""
     if not available(CACHE):
         return default
     try:
         return caches[alias].get(key, default)
     except CACHE_ERRORS as error:
         report(CACHE, error, where=where)
+        return default
+    except STALE_ENTRY_ERRORS as error:
+        logger.warning("stale cache entry dropped at %s: %s", where, type(error).__name__)
+        try:
+            caches[alias].delete(key)
+        except CACHE_ERRORS as down:
+            report(CACHE, down, where=where)
         return default
 
 

@@ -186,3 +186,28 @@ def test_tasks_the_broker_refused_show_the_broker_banner_to_the_lead_only(lead, 
     OutboxMessage.objects.update(sent_at=timezone.now(), last_error="")  # the relay published it
     degraded.reset()  # forget the remembered answer (it is re-read every BROKER_CHECK_SECONDS)
     assert BANNER not in signed_in(Client(), lead).get(reverse("compliance:dashboard")).content.decode()
+
+
+class CachedShape:
+    """A value a page caches; the test renames it as a later release might."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+
+def test_an_entry_pickled_by_an_older_release_is_a_miss_and_is_dropped(settings, caplog):
+    """A deploy that renames a cached class must not turn the pages that cache it into errors:
+    the stale entry reads as a miss (the page computes), it is deleted, and the cache is not
+    reported as down."""
+    settings.CACHES = LOCAL_CACHE
+    degraded.cache_set("stale-shape", CachedShape(3), 60, where="test")
+    assert degraded.cache_get("stale-shape", where="test").total == 3  # it unpickles while the class exists
+    renamed = globals().pop("CachedShape")
+    try:
+        with caplog.at_level(logging.WARNING, logger="grc.degraded"):
+            assert degraded.cache_get("stale-shape", "computed", where="test") == "computed"
+        assert "stale cache entry dropped" in caplog.text
+    finally:
+        globals()["CachedShape"] = renamed
+    assert degraded.cache_get("stale-shape", "gone", where="test") == "gone"  # deleted, not only skipped
+    assert degraded.available(degraded.CACHE)  # a stale entry is not an outage
