@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from access_reviews.models import Account, Campaign, CampaignReviewer, CampaignStatus, DeprovisionTask, Person
 from access_reviews.scope import in_scope_systems
-from access_reviews.services.campaigns import campaign_due_at, quarterly_obligation_ensure
+from access_reviews.services.campaigns import campaign_due_at, quarterly_obligation_ensure, reviewer_task_open
 from access_reviews.services.completion import REVIEWER_KIND
 from access_reviews.services.deprovision import _open_obligation
 from access_reviews.services.training import training_sync_person
@@ -21,17 +21,16 @@ from grc.accounts.models import Role, User
 from grc.compliance.cadences import effective_cadence
 from grc.compliance.models import Obligation
 from grc.compliance.registry import CheckResult, register_check, register_provider, register_scope
-from grc.compliance.services import obligation_open, open_obligation
+from grc.compliance.services import open_obligation
 from grc.words import plural
 
 DEPROVISION = "access_reviews.deprovision"
 QUARTERLY = "access_reviews.quarterly_review"
 TRAINING_INITIAL = "access_reviews.training_initial"
 TRAINING_ANNUAL = "access_reviews.training_annual"
-REVIEWER_SIGNOFF = REVIEWER_KIND
 # The reviewer's task follows the campaign's due time (given per obligation) and the standard
-# milestones (14, 3, 1 days before, and the breach). Its line belongs in the engine's table
-# (grc/compliance/cadences.py); until it is there, it is added here before the provider registers.
+# milestones of its line in grc/compliance/cadences.py.
+REVIEWER_SIGNOFF = REVIEWER_KIND
 
 
 def _leads():
@@ -77,17 +76,10 @@ class ReviewerSignOffProvider:
         for campaign in Campaign.objects.filter(status=CampaignStatus.OPEN):
             signed = set(campaign.sign_offs.values_list("reviewer_id", flat=True))
             due = campaign_due_at(campaign, now=now)
-            url = reverse("access_reviews:review_page", args=[campaign.pk])
-            for share in CampaignReviewer.objects.filter(campaign=campaign).exclude(reviewer_id__in=signed).select_related("reviewer"):
-                obligation_open(
-                    kind=REVIEWER_SIGNOFF,
-                    subject=share,
-                    anchor_at=campaign.started_at,
-                    owner=share.reviewer,
-                    due_at=due,
-                    url=url,
-                    title=f"Review and sign off access review {campaign.period}",
-                )
+            for share in (
+                CampaignReviewer.objects.filter(campaign=campaign).exclude(reviewer_id__in=signed).select_related("campaign", "reviewer")
+            ):
+                reviewer_task_open(share=share, due_at=due, anchor_at=campaign.started_at)
                 count += 1
         return count
 

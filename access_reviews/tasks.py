@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 from django.utils import timezone
 
 from access_reviews.imports.jobs import imports_sweep, job_apply, job_check
-from access_reviews.services.campaigns import campaign_start_if_due
+from access_reviews.services.campaigns import campaign_start_if_due, reviewers_notify
 
 
 @shared_task(name="access_reviews.tasks.check_import")
@@ -17,6 +19,12 @@ def check_import(job_id: int) -> str:
 @shared_task(name="access_reviews.tasks.apply_import")
 def apply_import(job_id: int) -> str:
     return job_apply(job_id=job_id, now=timezone.now()).status
+
+
+@shared_task(name="access_reviews.tasks.notify_reviewers")
+def notify_reviewers(campaign_id: int, due_at: str) -> int:
+    """After a campaign starts: one email per reviewer (count, due date, link); returns how many went."""
+    return reviewers_notify(campaign_id=campaign_id, due_at=datetime.fromisoformat(due_at), now=timezone.now())
 
 
 @shared_task(name="access_reviews.tasks.start_due_campaign")

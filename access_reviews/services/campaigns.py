@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -40,6 +39,7 @@ from grc.accounts.models import Role, User
 from grc.audit.services import record_change, record_event
 from grc.compliance.cadences import cadence_for
 from grc.compliance.services import obligation_open, open_obligation
+from grc.queue import enqueue
 
 REVIEWER_ROLES = (Role.SECURITY_LEAD, Role.MANAGER)
 SNAPSHOT_BATCH = 1000
@@ -92,26 +92,31 @@ def campaign_due_at(campaign: Campaign, *, now: datetime) -> datetime:
     return now + cadence_for(KIND).warning
 
 
+def reviewer_task_open(*, share: CampaignReviewer, due_at: datetime, anchor_at: datetime) -> None:
+    """The reviewer's sign-off task on their dashboard (owner: the reviewer, due: the campaign's due
+    time); opened at the start and re-opened by the provider's resync, from this one place."""
+    obligation_open(
+        kind=REVIEWER_KIND,
+        subject=share,
+        anchor_at=anchor_at,
+        owner=share.reviewer,
+        due_at=due_at,
+        url=reverse("access_reviews:review_page", args=[share.campaign_id]),
+        title=f"Review and sign off access review {share.campaign.period}",
+    )
+
+
 def reviewers_assign(*, campaign: Campaign, now: datetime) -> list[CampaignReviewer]:
-    """One share per reviewer with their count; each opens the reviewer's sign-off task (owner: the
-    reviewer, due: the campaign's due time) and is emailed once the campaign is committed."""
+    """One share per reviewer with their count; each opens the reviewer's sign-off task, and the
+    emails go out from a Celery task once the campaign is committed (never in the request)."""
     counts = ReviewRow.objects.filter(campaign=campaign).values("reviewer_id").annotate(n=Count("pk")).order_by("reviewer_id")
     shares = CampaignReviewer.objects.bulk_create(
         [CampaignReviewer(campaign=campaign, reviewer_id=c["reviewer_id"], rows=c["n"]) for c in counts]
     )
     due = campaign_due_at(campaign, now=now)
-    url = reverse("access_reviews:review_page", args=[campaign.pk])
-    for share in CampaignReviewer.objects.filter(campaign=campaign).select_related("reviewer"):
-        obligation_open(
-            kind=REVIEWER_KIND,
-            subject=share,
-            anchor_at=now,
-            owner=share.reviewer,
-            due_at=due,
-            url=url,
-            title=f"Review and sign off access review {campaign.period}",
-        )
-    transaction.on_commit(partial(reviewers_notify, campaign_id=campaign.pk, due_at=due, now=now))
+    for share in CampaignReviewer.objects.filter(campaign=campaign).select_related("campaign", "reviewer"):
+        reviewer_task_open(share=share, due_at=due, anchor_at=now)
+    enqueue("access_reviews.tasks.notify_reviewers", campaign.pk, due.isoformat())
     return shares
 
 

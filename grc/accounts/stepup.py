@@ -10,13 +10,7 @@ they came from (a POST's form is shown again, so nothing is signed without a fre
 A wrong step-up code counts as a failed login (django-axes).
 
 The step-up page says what is being signed when the view that sends the user there says it:
-
-    @role_required(*LEAD_OR_MANAGER)
-    @step_up_required_for(lambda request, pk: f"Sign off the review of {pk}")
-    def sign_off(request, pk): ...
-
-or, by hand, ``return step_up_redirect(request, what="Approve version 3 of the IR plan")``. The
-description is kept in the session with the page it belongs to (``step_up_purpose``), so it is
+``return step_up_redirect(request, what="Approve version 3 of the IR plan")``. The description is kept in the session with the page it belongs to (``step_up_purpose``), so it is
 shown only on the way back to that page.
 """
 
@@ -92,23 +86,6 @@ def step_up_required(view: _View) -> _View:
 
     cast(StepUpView, wrapper).step_up = True
     return cast(_View, wrapper)
-
-
-def step_up_required_for(describe: Callable[..., str]) -> Callable[[_View], _View]:
-    """``step_up_required`` that tells the step-up page what is signed: ``describe(request, *args,
-    **kwargs)`` (the view's own arguments) returns the sentence, e.g. "Approve the IR plan v3"."""
-
-    def decorate(view: _View) -> _View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not step_up_is_fresh(request):
-                return step_up_redirect(request, what=describe(request, *args, **kwargs))
-            return view(request, *args, **kwargs)
-
-        cast(StepUpView, wrapper).step_up = True
-        return cast(_View, wrapper)
-
-    return decorate
 
 
 def step_up_time(request: HttpRequest) -> datetime | None:
