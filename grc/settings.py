@@ -261,6 +261,8 @@ MEDIA_URL = "/files-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# scanner reports imported on the scan page or POST /api/v1/vulnerability-scans/import/ (larger: 413 / field error)
+SCAN_IMPORT_MAX_BYTES = env.int("SCAN_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- Cache, Celery, email --------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -371,6 +373,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)  # larger request bodies get 413
+# A gzip body (Content-Encoding: gzip) may decompress to this much; past it: 413 (a gzip bomb).
+SYNC_MAX_DECOMPRESSED_BYTES = env.int("SYNC_MAX_DECOMPRESSED_BYTES", default=10 * API_MAX_BODY_BYTES)
+CELERY_BEAT_SCHEDULE["sync-sessions"] = {"task": "grc.api.tasks.sweep_sync_sessions", "schedule": 300.0}  # expired sync sessions' pages
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")  # per token; over it: 429 with Retry-After
 API_TOKEN_MAX_DAYS = 365  # no API token lives longer
 

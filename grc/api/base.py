@@ -18,7 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from grc.api.authentication import ApiTokenAuthentication
 from grc.api.errors import BodyTooLarge
 from grc.api.pagination import ApiCursorPagination
-from grc.api.parsers import BoundedJSONParser
+from grc.api.parsers import BoundedJSONParser, too_large_message
 from grc.api.permissions import AreaPermission
 from grc.api.throttling import TokenRateThrottle
 from grc.audit.services import record_event
@@ -46,6 +46,8 @@ def max_body_bytes() -> int:
 
 
 def check_body_size(request) -> None:
+    """``Content-Length`` against the limit: the size as sent, so compressed for a gzip body
+    (its decompressed size is checked by the parser)."""
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
@@ -53,7 +55,7 @@ def check_body_size(request) -> None:
         raise exceptions.ParseError("Content-Length is not a number.")
     limit = max_body_bytes()
     if length > limit:
-        raise BodyTooLarge(f"The request body has {length} bytes; the limit is {limit} bytes. Send fewer records per call.")
+        raise BodyTooLarge(too_large_message(limit, length, path=request.path))
 
 
 def audit_call(request, response) -> None:

@@ -29,6 +29,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    409: "conflict",
     413: "body_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",

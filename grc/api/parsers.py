@@ -9,12 +9,19 @@ and anything deeper than ``MAX_DEPTH`` is refused with the field-less reason.
 
 The size is checked again while reading: ``grc.api.base.check_body_size`` trusts
 ``Content-Length``, which a chunked request does not send.
+
+A body sent with ``Content-Encoding: gzip`` is decompressed here, at most
+``SYNC_MAX_DECOMPRESSED_BYTES`` of it (a small body that inflates to gigabytes — a gzip bomb — is
+a 413 once past the cap, without inflating the rest), and the depth check applies to the
+decompressed text. The compressed size is what ``API_MAX_BODY_BYTES`` limits. A 413 says how to
+send more: gzip, or a sync session for a full sync (README "REST API").
 """
 
 from __future__ import annotations
 
 import json
 import re
+import zlib
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -22,6 +29,10 @@ from rest_framework.parsers import JSONParser
 
 MAX_DEPTH = 20  # the deepest body any endpoint accepts is 3 levels; 20 leaves room without risk
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+DECOMPRESSED_FACTOR = 10  # without SYNC_MAX_DECOMPRESSED_BYTES: ten times the body limit
+SESSIONS_PATH = "/api/v1/systems/{id}/accounts/sync/sessions/"
+SYNC_PATH = re.compile(r"^/api/v1/systems/([0-9]{1,18})/accounts/sync/")
+IDENTITY = ("", "identity")
 
 # A JSON string (with its escapes) — brackets inside strings do not nest anything.
 STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -30,6 +41,54 @@ BRACKETS = re.compile(r"[\[\]{}]")
 
 def max_body_bytes() -> int:
     return int(getattr(settings, "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def max_decompressed_bytes() -> int:
+    return int(getattr(settings, "SYNC_MAX_DECOMPRESSED_BYTES", DECOMPRESSED_FACTOR * max_body_bytes()))
+
+
+def larger_body_advice(path: str = "") -> str:
+    """How to send more than one body holds. A sync cannot simply be split: each call replaces the
+    system's whole list, so a second half would remove the first half's accounts."""
+    match = SYNC_PATH.match(path or "")
+    sessions = SESSIONS_PATH.format(id=match.group(1) if match else "{id}")
+    if match:
+        return (
+            "Send it gzip-compressed (Content-Encoding: gzip) or, for a full sync, open a sync session: "
+            f'POST {sessions}, then append pages and commit (README "REST API").'
+        )
+    return (
+        "Send it gzip-compressed (Content-Encoding: gzip) or fewer records per call; for a full sync of a "
+        f'system\'s accounts, open a sync session: POST {sessions}, then append pages and commit (README "REST API").'
+    )
+
+
+def too_large_message(limit: int, length: int | None = None, path: str = "") -> str:
+    """The 413's text: the size (when known), the limit and how to send it anyway."""
+    if length is None:
+        return f"The request body is larger than the limit of {limit} bytes. {larger_body_advice(path)}"
+    return f"The request body has {length} bytes; the limit is {limit} bytes. {larger_body_advice(path)}"
+
+
+def gunzip(raw: bytes, cap: int) -> bytes:
+    """``raw`` decompressed, refusing output past ``cap`` bytes (413) and anything that is not one
+    complete gzip stream (400). The output is inflated at most ``cap + 1`` bytes far."""
+    from grc.api.errors import BodyTooLarge  # here: grc.api.errors imports DRF's views, which load this parser
+
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # 16+: a gzip header and trailer
+    try:
+        data = inflater.decompress(raw, cap + 1)
+    except zlib.error:
+        raise exceptions.ParseError("The request body is not valid gzip (Content-Encoding: gzip).")
+    if len(data) > cap:
+        raise BodyTooLarge(
+            f"The gzip body decompresses to more than {cap} bytes, the limit once decompressed. "
+            f"Send fewer records per call or, for a full sync, open a sync session: POST {SESSIONS_PATH}, "
+            'then append pages and commit (README "REST API").'
+        )
+    if not inflater.eof or inflater.unused_data:
+        raise exceptions.ParseError("The request body is not one complete gzip stream (Content-Encoding: gzip).")
+    return data
 
 
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
@@ -56,12 +115,19 @@ class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:  # no body at all (DRF passes None for an empty one)
             return super().parse(stream, media_type, parser_context)  # type: ignore[arg-type]  # DRF passes None; the stubs want a stream
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {})
         limit = max_body_bytes()
         raw = stream.read(limit + 1)
         if len(raw) > limit:
             from grc.api.errors import BodyTooLarge  # here: grc.api.errors imports DRF's views, which load this parser
 
-            raise BodyTooLarge(f"The request body is larger than the limit of {limit} bytes. Send fewer records per call.")
+            raise BodyTooLarge(too_large_message(limit, path=getattr(request, "path", "")))
+        coding = meta.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if coding == "gzip":
+            raw = gunzip(raw, max_decompressed_bytes())
+        elif coding not in IDENTITY:
+            raise exceptions.UnsupportedMediaType(coding[:40], detail="The only Content-Encoding accepted is gzip.")
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)

@@ -13,8 +13,9 @@ ERROR_STATUSES = {
     "404": "No such record, or not one the token's user may see.",
     "405": "Method not allowed.",
     "406": "Only JSON is served.",
-    "413": "The request body is larger than API_MAX_BODY_BYTES.",
-    "415": "Send JSON (Content-Type: application/json).",
+    "413": "The request body is larger than API_MAX_BODY_BYTES (as sent: compressed, if gzip), or decompresses past "
+    "SYNC_MAX_DECOMPRESSED_BYTES: the reason says how to send it (gzip, or a sync session for a full sync).",
+    "415": "Send JSON (Content-Type: application/json), plain or gzip (Content-Encoding: gzip).",
     "429": "Rate limit of the token reached: retry after Retry-After seconds.",
 }
 

@@ -9,6 +9,10 @@ tasks verified and re-opened, late tasks of terminated people opened). ``dry_run
 preview without changing anything; any invalid row is a 400 and nothing is written. A key left out
 of a row keeps that account's stored value (``null`` or ``""`` clears it); a sync that would take
 privileged or MFA on away from an account is refused unless ``confirm_downgrades`` is true.
+
+A list too large for one request is sent gzip-compressed (``grc.api.parsers``) or through a sync
+session (``…/accounts/sync/sessions/``: begin, pages, commit; ``grc.api.sync_sessions``), whose
+commit is this same sync over all its pages at once (``accounts_sync_run``).
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from typing import TYPE_CHECKING
 
 import django_filters
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,8 +35,11 @@ from access_reviews.imports import accounts as account_import
 from access_reviews.imports.jobs import accounts_plan_apply
 from access_reviews.models import Account, Mfa, System
 from access_reviews.selectors import systems_with_account_counts
+from grc.api import sync_sessions
 from grc.api.areas.people import plan_errors
-from grc.api.base import ApiModelSerializer, ApiViewSet, IdFilter, MomentField
+from grc.api.base import ID_PATTERN, ApiModelSerializer, ApiViewSet, IdFilter, MomentField
+from grc.api.models import SyncSession, SyncStatus
+from grc.api.schema import ErrorSerializer
 from grc.audit.services import record_event
 
 if TYPE_CHECKING:
@@ -168,6 +176,44 @@ class AccountSyncResultSerializer(serializers.Serializer):
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="deprovisioning tasks closed, re-opened, opened")
 
 
+SESSION_CONFLICT = "The session is committed, abandoned or expired, or a page came out of order: the reason says which."
+SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, description="id of the sync session (from its begin)")
+
+
+class SyncSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=SyncStatus.choices)
+    expires_at = serializers.DateTimeField(help_text="an hour after the last page: append or commit before then")
+    pages = serializers.IntegerField(help_text="the highest page number received")
+    rows_so_far = serializers.IntegerField(help_text="rows of all pages received")
+    max_rows_per_page = serializers.IntegerField()
+    max_rows = serializers.IntegerField(help_text="rows of all pages together")
+
+
+class SyncPageSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1, max_value=100_000, help_text="page number: 1, 2, …; the same number again replaces it")
+    accounts = AccountRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True passes max_length to the ListSerializer; the stubs omit it
+
+
+class SyncCommitSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="true: return the preview, change nothing, keep the session open")
+    confirm_downgrades = serializers.BooleanField(
+        default=False, help_text="true: apply even though accounts lose privileged or MFA on (see the dry run's downgrades)"
+    )
+
+
+def session_body(session: SyncSession) -> dict:
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "expires_at": session.expires_at.isoformat(),
+        "pages": session.page_count,
+        "rows_so_far": session.row_count,
+        "max_rows_per_page": MAX_SYNC_ROWS,
+        "max_rows": sync_sessions.MAX_SESSION_ROWS,
+    }
+
+
 def account_cells(row: dict) -> dict[str, str | None]:
     """A validated row as the import's planner reads it: only the keys the row has (a key left out
     keeps the stored value), ``None`` for an explicit null or empty string (clears it), else the
@@ -213,44 +259,157 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @action(detail=True, methods=["post"], url_path="accounts/sync", url_name="accounts-sync")
     def accounts_sync(self, request, pk=None):
         """Replace the system's accounts with the posted list (full sync): adds, changes and
-        removes exactly as the CSV import would. ``dry_run: true`` only previews."""
+        removes exactly as the CSV import would. ``dry_run: true`` only previews. A list too large
+        for one request goes gzip-compressed or through a sync session (``…/sync/sessions/``)."""
         system = get_object_or_404(System, pk=self.get_object().pk)
         data = AccountSyncSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        raw_rows = data.validated_data["accounts"]
-        dry_run = data.validated_data["dry_run"]
-        mapping = {key: key for key in account_import.FIELDS if any(key in row for row in raw_rows)}
-        rows = [account_import.CellRow(line=index, cells=account_cells(row)) for index, row in enumerate(raw_rows)]
-        now = timezone.now()
-        tasks: dict[str, int] = {}
-        with transaction.atomic():
-            plan, lookups = account_import.plan_account_cells(system, mapping, rows)
-            if plan.errors:
-                raise plan_errors(plan, "accounts")
-            sample = account_import.preview_sample(plan, lookups)
-            if plan.downgrades and not dry_run and not data.validated_data["confirm_downgrades"]:
-                raise downgrade_refusal(plan)
-            if not dry_run:
-                tasks = accounts_plan_apply(system=system, plan=plan, mapping=mapping, by=request.user, now=now, request=request)
-                record_event(
-                    "access_reviews.accounts.synced",
-                    request=request,
-                    obj=system,
-                    message=f"system={system.pk}",
-                    details={**plan.summary(), **tasks},
-                )
-        return Response(
-            {
-                "dry_run": dry_run,
-                "applied": not dry_run,
-                "summary": plan.summary(),
-                "adds": sample["adds"],
-                "changes": sample["changes"],
-                "removes": sample["removes"],
-                "downgrades": sample["downgrades"],
-                "tasks": tasks,
-            }
+        result = accounts_sync_run(
+            request,
+            system,
+            data.validated_data["accounts"],
+            dry_run=data.validated_data["dry_run"],
+            confirm_downgrades=data.validated_data["confirm_downgrades"],
+            now=timezone.now(),
         )
+        return Response(result)
+
+    # --- sync sessions (grc.api.sync_sessions): one full sync sent in pages ---------------------
+    def _session(self, request, session_id) -> tuple[System, SyncSession]:
+        """The system and its session opened by this token; 404 for any other (another system's,
+        another token's), so a session id reveals nothing."""
+        system = get_object_or_404(System, pk=self.get_object().pk)
+        session = sync_sessions.session_for(system=system, token=request.auth, session_id=int(session_id))
+        if session is None:
+            raise Http404
+        return system, session
+
+    @extend_schema(request=None, responses={201: SyncSessionSerializer})
+    @action(detail=True, methods=["post"], url_path="accounts/sync/sessions", url_name="accounts-sync-sessions")
+    def accounts_sync_session_begin(self, request, pk=None):
+        """Open a sync session: a full sync sent in pages, planned and applied as one on commit.
+        Expires an hour after it was opened or last appended to."""
+        system = get_object_or_404(System, pk=self.get_object().pk)
+        session = sync_sessions.session_begin(system=system, token=request.auth, by=request.user, now=timezone.now(), request=request)
+        return Response(session_body(session), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SyncPageSerializer,
+        responses={200: SyncSessionSerializer, 409: OpenApiResponse(ErrorSerializer, description=SESSION_CONFLICT)},
+        parameters=[SESSION_ID],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"accounts/sync/sessions/(?P<session_id>{ID_PATTERN})/pages",
+        url_name="accounts-sync-session-pages",
+    )
+    def accounts_sync_session_page(self, request, pk=None, session_id=None):
+        """Append page ``seq`` (1, 2, …) of the sync's list. Sending a page number again replaces
+        that page (a retry counts once); skipping one is a 409 naming the page expected. Each
+        page's rows are checked as the sync checks them (``accounts.3.mfa``: row 3 of this page)."""
+        _system, session = self._session(request, session_id)
+        data = SyncPageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        known = set(AccountRowSerializer().fields)
+        rows = [{key: value for key, value in row.items() if key in known} for row in request.data["accounts"]]
+        session = sync_sessions.page_append(session=session, seq=data.validated_data["seq"], rows=rows, now=timezone.now())
+        return Response(session_body(session))
+
+    @extend_schema(
+        request=SyncCommitSerializer,
+        responses={200: AccountSyncResultSerializer, 409: OpenApiResponse(ErrorSerializer, description=SESSION_CONFLICT)},
+        parameters=[SESSION_ID],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"accounts/sync/sessions/(?P<session_id>{ID_PATTERN})/commit",
+        url_name="accounts-sync-session-commit",
+    )
+    def accounts_sync_session_commit(self, request, pk=None, session_id=None):
+        """Plan every page at once and apply it, as one sync of all the rows: the same result as
+        the sync; rows are numbered across pages (``accounts.70000``). Any invalid row is a 400
+        and nothing is written (the session stays open to fix and commit again). ``dry_run``
+        previews and leaves the session open; a session is committed once."""
+        system, session = self._session(request, session_id)
+        data = SyncCommitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        dry_run = data.validated_data["dry_run"]
+        with transaction.atomic():
+            session = sync_sessions.session_lock_open(session, now)
+            rows = sync_sessions.session_rows(session)
+            if not rows:
+                raise serializers.ValidationError({"accounts": ["The session has no pages: append at least one before committing."]})
+            checked = AccountRowSerializer(data=rows, many=True, max_length=sync_sessions.MAX_SESSION_ROWS)  # type: ignore[call-arg]  # many=True passes max_length to the ListSerializer; the stubs omit it
+            if not checked.is_valid():
+                raise serializers.ValidationError({"accounts": checked.errors})
+            result = accounts_sync_run(
+                request,
+                system,
+                checked.validated_data,
+                dry_run=dry_run,
+                confirm_downgrades=data.validated_data["confirm_downgrades"],
+                now=now,
+            )
+            if not dry_run:
+                sync_sessions.session_close(
+                    session=session, status_to=SyncStatus.COMMITTED, now=now, request=request, details=result["summary"]
+                )
+        return Response(result)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 409: OpenApiResponse(ErrorSerializer, description=SESSION_CONFLICT)},
+        parameters=[SESSION_ID],
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=rf"accounts/sync/sessions/(?P<session_id>{ID_PATTERN})",
+        url_name="accounts-sync-session",
+    )
+    def accounts_sync_session_abandon(self, request, pk=None, session_id=None):
+        """Abandon the session: its pages are deleted and nothing is applied."""
+        _system, session = self._session(request, session_id)
+        sync_sessions.session_abandon(session=session, now=timezone.now(), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def accounts_sync_run(request, system: System, raw_rows: list[dict], *, dry_run: bool, confirm_downgrades: bool, now) -> dict:
+    """One full sync of ``system``'s accounts from validated rows: the one-shot sync and a session's
+    commit both come here. The CSV import's plan; any row error is a 400 and nothing is written; a
+    downgrade needs ``confirm_downgrades``; ``dry_run`` writes nothing."""
+    mapping = {key: key for key in account_import.FIELDS if any(key in row for row in raw_rows)}
+    rows = [account_import.CellRow(line=index, cells=account_cells(row)) for index, row in enumerate(raw_rows)]
+    tasks: dict[str, int] = {}
+    with transaction.atomic():
+        plan, lookups = account_import.plan_account_cells(system, mapping, rows)
+        if plan.errors:
+            raise plan_errors(plan, "accounts")
+        sample = account_import.preview_sample(plan, lookups)
+        if plan.downgrades and not dry_run and not confirm_downgrades:
+            raise downgrade_refusal(plan)
+        if not dry_run:
+            tasks = accounts_plan_apply(system=system, plan=plan, mapping=mapping, by=request.user, now=now, request=request)
+            record_event(
+                "access_reviews.accounts.synced",
+                request=request,
+                obj=system,
+                message=f"system={system.pk}",
+                details={**plan.summary(), **tasks},
+            )
+    return {
+        "dry_run": dry_run,
+        "applied": not dry_run,
+        "summary": plan.summary(),
+        "adds": sample["adds"],
+        "changes": sample["changes"],
+        "removes": sample["removes"],
+        "downgrades": sample["downgrades"],
+        "tasks": tasks,
+    }
 
 
 class AccountFilter(django_filters.FilterSet):
