@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from access_reviews.imports.accounts import FIELDS
+from access_reviews.imports.presets import PRESET_CHOICES
 from access_reviews.models import Account, Decision, Person, PersonStatus, System
 from access_reviews.rules import period_bounds, quarter_of
 from grc.accounts.forms import CodeForm
@@ -106,7 +107,20 @@ class AccountForm(StyledModelForm):
 
 
 class UploadForm(StyledForm):
-    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with a header line, up to 10 MB.")
+    file = forms.FileField(label="CSV file", help_text="UTF-8 CSV with a header line (comma, semicolon or tab), up to 10 MB.")
+    preset = forms.ChoiceField(
+        label="Where does this file come from?",
+        required=False,
+        choices=[("", "Guess from the header"), *PRESET_CHOICES],
+        help_text="The export's tool: its columns and values (dates, statuses) are read the way it writes them.",
+    )
+
+    def __init__(self, *args, accounts: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not accounts:  # the people file has one format
+            del self.fields["preset"]
+        else:
+            self.fields["preset"].widget.attrs["class"] = "form-select"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -116,12 +130,20 @@ class UploadForm(StyledForm):
 
 
 class MappingForm(StyledForm):
-    """One select per account field, offering the file's columns."""
+    """One select per field of an import (``field_table``: the accounts' or the people's
+    ``FIELDS``), offering the file's columns."""
 
-    def __init__(self, *args, header: list[str], initial_mapping: dict[str, str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        header: list[str],
+        initial_mapping: dict[str, str],
+        field_table: dict[str, tuple[str, bool, tuple[str, ...]]] = FIELDS,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         choices = [("", "— not in this file —")] + [(c, c) for c in header if c]
-        for target, (label, required, _names) in FIELDS.items():
+        for target, (label, required, _names) in field_table.items():
             self.fields[target] = forms.ChoiceField(
                 label=label, choices=choices, required=required, initial=initial_mapping.get(target, "")
             )

@@ -24,9 +24,11 @@ urlpatterns = [
     path("accounts/export.csv", registry.account_export, name="account_export"),
     path("accounts/<int:pk>/", registry.account_detail, name="account_detail"),
     path("accounts/<int:pk>/edit/", registry.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/service/", registry.account_service_decide, name="account_service_decide"),
     # imports
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/preset/", imports.import_preset, name="import_preset"),
     path("imports/<int:pk>/apply/", imports.import_apply, name="import_apply"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
     # deprovisioning and access requests

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -56,12 +57,27 @@ def decode(data: bytes) -> str:
         raise CsvFileError(f"The file is not UTF-8 text (byte {error.start} cannot be read). Export it as CSV UTF-8 and try again.")
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of the header line: the one of ``, ; tab |`` it holds most of, outside quotes.
+    Spreadsheets in many European locales save "CSV" with ``;``, and some tools export tab-separated
+    text; read with commas such a file would be one column. Comma wins ties (and a one-column file)."""
+    line = text.lstrip("\r\n").split("\n", 1)[0]
+    unquoted = re.sub(r'"[^"]*"', "", line)  # a delimiter inside a quoted name does not count
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])  # first of the ties: the comma
+    return best if counts[best] else ","
+
+
 def read_csv(data: bytes) -> tuple[list[str], list[CsvRow]]:
-    """Header (stripped) and rows, each with its 1-based line number in the file."""
+    """Header (stripped) and rows, each with its 1-based line number in the file. The delimiter
+    is detected from the header line (``detect_delimiter``)."""
     text = decode(data)
     if "\x00" in text:
         raise CsvFileError("The file contains NUL bytes: it is not a CSV file.")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:

@@ -11,7 +11,6 @@ downgrades and applied only when confirmed (``downgrade_kinds``). ``apply_accoun
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 from django.db import connection
 
 from access_reviews.flags import FLAG_FIELDS, AccountFacts, account_flags, flag_values, is_privileged_role
-from access_reviews.imports.values import CellError, mask_email, read_bool, read_datetime, read_mfa, read_text
+from access_reviews.imports.presets import Preset, norm
+from access_reviews.imports.values import CellError, mask_email, mask_name, read_bool, read_datetime, read_mfa, read_text
 from access_reviews.models import AccessRequest, Account, Person, PersonStatus, RequestStatus, System
 from grc.crypto import blind_index
 from grc.csvio import CsvRow, RowError
@@ -32,7 +32,11 @@ FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "email": ("Person email", False, ("email", "e-mail", "mail", "primary email", "email address")),
     "privilege": ("Privilege / role", False, ("privilege", "role", "roles", "permission", "permissions", "group", "access level")),
     "privileged": ("Privileged (yes/no)", False, ("privileged", "admin", "is admin", "is_admin", "administrator")),
-    "mfa": ("MFA (yes/no/unknown)", False, ("mfa", "2fa", "mfa enabled", "mfa_enabled", "two factor", "2sv", "2sv enrolled")),
+    "mfa": (
+        "MFA (yes/no/unknown)",
+        False,
+        ("mfa", "2fa", "mfa enabled", "mfa_enabled", "mfa active", "2fa enabled", "two factor", "2sv", "2sv enrolled"),
+    ),
     "last_login": ("Last login", False, ("last login", "last_login", "last sign in", "last sign-in", "last login time", "lastlogin")),
     "enabled": ("Enabled (yes/no)", False, ("enabled", "active", "status", "account status", "suspended")),
     "service_account": ("Service account (yes/no)", False, ("service account", "service_account", "is service", "type")),
@@ -44,7 +48,7 @@ FLAG_FIELD_NAMES = list(flag_values(frozenset()).keys())
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name.strip().lower())
+    return norm(name)
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:
@@ -71,7 +75,8 @@ def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:
             problems.append(f"Unknown field {target}.")
         elif column and column not in header:
             problems.append(f"The file has no column named {column!r} (for {FIELDS[target][0]}).")
-    columns = [c for c in mapping.values() if c]
+    # one column may be both the account and the person's email (Google Workspace: the address is the login)
+    columns = [c for target, c in mapping.items() if c and not (target == "email" and c == mapping.get("account"))]
     if len(columns) != len(set(columns)):
         problems.append("Each column can be used for one field only.")
     return problems
@@ -94,6 +99,7 @@ class CellRow:
 
     line: int
     cells: dict[str, str | None]
+    raw: dict[str, str] | None = None  # the file's whole row by header, for a preset's ``derive``
 
 
 @dataclass
@@ -182,6 +188,8 @@ class _Lookups:
             "is_service_account",
             "is_shared",
             "access_request_id",
+            "service_account_suggested",
+            "service_account_reviewed_at",
             *FLAG_FIELD_NAMES,
         ]
         if mapping.get("purpose"):
@@ -200,11 +208,40 @@ def csv_cells(row: CsvRow, mapping: dict[str, str]) -> CellRow:
         text = row.values.get(column, "")
         if target == "account" or text.strip():
             cells[target] = text
-    return CellRow(line=row.line, cells=cells)
+    return CellRow(line=row.line, cells=cells, raw=row.values)
 
 
-def _read_row(row: CellRow, mapping: dict[str, str], lookups: _Lookups, plan: AccountPlan) -> AccountRow:
+# targets whose cells identify someone (personal data): an error shows them masked
+MASKED_TARGETS = {"account", "email", "person_id", "purpose"}
+SHOWN_LENGTH = 40
+
+
+def shown_cell(target: str, value: str) -> str:
+    """A cell as a row error shows it: identifiers and anything holding an address masked
+    (``j***@example.com``, ``J*** D***``), other values (a status, a date) as written, cut short."""
+    text = value.strip()
+    if "@" in text:
+        return mask_email(text)
+    if target in MASKED_TARGETS:
+        return mask_name(text)
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
+
+
+def cell_problem(target: str, column: str, value: str, error: CellError) -> str:
+    """``Column 'Status': value 'maybe' must be yes or no`` (the reader's message names the column first)."""
+    reason = str(error)
+    if reason.startswith(column):
+        reason = reason[len(column) :].lstrip(" :")
+    if not value.strip():
+        return f"Column '{column}' {reason}"
+    return f"Column '{column}': value '{shown_cell(target, value)}' {reason}"
+
+
+def _read_row(row: CellRow, mapping: dict[str, str], lookups: _Lookups, plan: AccountPlan, preset: Preset | None = None) -> AccountRow:
+    """The row's values by Account field; raises one CellError listing every problem of the row."""
     cells = row.cells
+    readers = preset.readers if preset else {}
+    problems: list[str] = []
 
     def cell(target: str) -> str:
         return cells.get(target) or ""
@@ -212,8 +249,27 @@ def _read_row(row: CellRow, mapping: dict[str, str], lookups: _Lookups, plan: Ac
     def label(target: str) -> str:
         return mapping.get(target) or target
 
-    name = read_text(cell("account"), label("account"), max_length=300, required=True)
-    name_index = blind_index(name)
+    def read(target: str, reader, *args, **kwargs) -> tuple[bool, Any]:
+        try:
+            return True, reader(cell(target), label(target), *args, **kwargs)
+        except CellError as error:
+            problems.append(cell_problem(target, label(target), cell(target), error))
+            return False, None
+
+    def read_enabled(value: str, column: str) -> bool:
+        inverted = _norm(column) == "suspended"  # a "Suspended" column means the opposite
+        enabled = read_bool(value.strip().lower(), column, default=not inverted)
+        return not enabled if inverted else enabled
+
+    def read_service(value: str, column: str) -> bool:
+        word = value.strip().lower()
+        return word in {"service", "service account", "robot", "bot"} or (
+            word not in {"user", "person", "human", "member"} and read_bool(word, column, default=False)
+        )
+
+    ok, name = read("account", read_text, max_length=300, required=True)
+    name = name or ""
+    name_index = blind_index(name) if ok else ""
     values: dict[str, Any] = {}
     if "person_id" in cells or "email" in cells:
         person = None
@@ -222,38 +278,48 @@ def _read_row(row: CellRow, mapping: dict[str, str], lookups: _Lookups, plan: Ac
         if person_id:
             person = lookups.person_by_id.get(person_id)
             if person is None:
-                raise CellError(f"{label('person_id')}: no person with this id in the registry")
+                problems.append(
+                    f"Column '{label('person_id')}': value '{shown_cell('person_id', person_id)}' names no person with this id in the registry"
+                )
         elif email:
             person = lookups.person_by_email.get(blind_index(email))
             plan.unmatched_emails += person is None
         values["person_id"] = person[0] if person else None
     if "privilege" in cells:
-        values["privilege"] = read_text(cell("privilege"), label("privilege"), max_length=120)
+        values["privilege"] = read(
+            "privilege", readers.get("privilege", read_text), **({} if "privilege" in readers else {"max_length": 120})
+        )[1]
     if cells.get("privileged") is not None:
-        values["privileged"] = read_bool(cell("privileged"), label("privileged"), default=False)
+        values["privileged"] = read(
+            "privileged", readers.get("privileged", read_bool), **({} if "privileged" in readers else {"default": False})
+        )[1]
     elif "privilege" in values:
-        values["privileged"] = is_privileged_role(values["privilege"])
+        values["privileged"] = is_privileged_role(values["privilege"] or "")
     elif "privileged" in cells:  # cleared: what the stored privilege implies
         stored = lookups.existing.get(name_index)
         values["privileged"] = is_privileged_role(stored["privilege"] if stored else "")
-    if "mfa" in cells:
-        values["mfa"] = read_mfa(cell("mfa"), label("mfa"))
-    if "last_login" in cells:
-        values["last_login_at"] = read_datetime(cell("last_login"), label("last_login"))
-    if "enabled" in cells:
-        enabled_word = cell("enabled").strip().lower()
-        inverted = _norm(label("enabled")) == "suspended"  # a "Suspended" column means the opposite
-        enabled = read_bool(enabled_word, label("enabled"), default=not inverted)
-        values["enabled"] = not enabled if inverted else enabled
-    if "service_account" in cells:
-        word = cell("service_account").strip().lower()
-        values["is_service_account"] = word in {"service", "service account", "robot", "bot"} or (
-            word not in {"user", "person", "human", "member"} and read_bool(word, label("service_account"), default=False)
-        )
+    for target, key, default_reader in (
+        ("mfa", "mfa", read_mfa),
+        ("last_login", "last_login_at", read_datetime),
+        ("enabled", "enabled", read_enabled),
+        ("service_account", "is_service_account", read_service),
+    ):
+        if target in cells:
+            values[key] = read(target, readers.get(target, default_reader))[1]
     if "purpose" in cells:
-        values["purpose"] = read_text(cell("purpose"), label("purpose"), max_length=500)
+        values["purpose"] = read("purpose", read_text, max_length=500)[1]
     if "shared" in cells:
-        values["is_shared"] = read_bool(cell("shared"), label("shared"), default=False)
+        values["is_shared"] = read("shared", read_bool, default=False)[1]
+    if preset is not None and preset.derive is not None and row.raw is not None:
+        derived = preset.derive(row.raw)
+        suggested = derived.pop("service_account_suggested", None)
+        values.update(derived)
+        stored = lookups.existing.get(name_index)
+        # once the reviewer confirmed or rejected the suggestion, imports leave it alone
+        if suggested is not None and (stored is None or stored["service_account_reviewed_at"] is None):
+            values["service_account_suggested"] = bool(suggested) and not (stored or {}).get("is_service_account", False)
+    if problems:
+        raise CellError("; ".join(problems))
     return AccountRow(line=row.line, name=name, name_index=name_index, values=values, reported=frozenset(values))
 
 
@@ -273,12 +339,17 @@ def _flags_for(name: str, merged: dict[str, Any], lookups: _Lookups) -> dict[str
     return flag_values(account_flags(facts))
 
 
-def plan_accounts(system: System, mapping: dict[str, str], rows: list[CsvRow]) -> tuple[AccountPlan, _Lookups]:
-    """Check every row of a file and compare with the registry. Nothing is written."""
-    return plan_account_cells(system, mapping, [csv_cells(row, mapping) for row in rows])
+def plan_accounts(
+    system: System, mapping: dict[str, str], rows: list[CsvRow], preset: Preset | None = None
+) -> tuple[AccountPlan, _Lookups]:
+    """Check every row of a file and compare with the registry. Nothing is written. ``preset``
+    reads the values the way its tool writes them (None: the mapping alone, "custom")."""
+    return plan_account_cells(system, mapping, [csv_cells(row, mapping) for row in rows], preset=preset)
 
 
-def plan_account_cells(system: System, mapping: dict[str, str], rows: list[CellRow]) -> tuple[AccountPlan, _Lookups]:
+def plan_account_cells(
+    system: System, mapping: dict[str, str], rows: list[CellRow], preset: Preset | None = None
+) -> tuple[AccountPlan, _Lookups]:
     """Check every row and compare with the registry (the file's plan and the API's). Nothing is
     written. ``mapping`` names the fields some row states (its values label the errors)."""
     plan = AccountPlan(rows=len(rows))
@@ -290,7 +361,7 @@ def plan_account_cells(system: System, mapping: dict[str, str], rows: list[CellR
         if raw_name:
             named_in_file.add(blind_index(raw_name))
         try:
-            parsed = _read_row(row, mapping, lookups, plan)
+            parsed = _read_row(row, mapping, lookups, plan, preset)
         except CellError as error:
             plan.errors.append(RowError(row.line, str(error)))
             continue
@@ -415,6 +486,7 @@ UPDATE_FIELDS = [
     "enabled",
     "is_service_account",
     "is_shared",
+    "service_account_suggested",
     *FLAG_FIELD_NAMES,
 ]
 CHUNK = 2000

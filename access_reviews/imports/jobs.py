@@ -27,6 +27,7 @@ from django.db import transaction
 
 from access_reviews.imports import accounts as account_import
 from access_reviews.imports import people as people_import
+from access_reviews.imports.presets import CUSTOM, PRESETS, guess_preset, preset_for
 from access_reviews.models import Account, ImportJob, ImportKind, ImportStatus, Person, PersonStatus, System, TaskReason
 from access_reviews.services.deprovision import task_open, verify_after_import
 from access_reviews.services.training import training_sync_person
@@ -52,8 +53,11 @@ def _queue(task_name: str, job_id: int) -> None:
 
 
 @transaction.atomic
-def job_upload(*, kind: str, system: System | None, filename: str, data: bytes, by, now: datetime, request=None) -> ImportJob:
-    """Keep the uploaded file (encrypted) and read its header. Raises CsvFileError for an unreadable file."""
+def job_upload(
+    *, kind: str, system: System | None, filename: str, data: bytes, by, now: datetime, request=None, preset: str = ""
+) -> ImportJob:
+    """Keep the uploaded file (encrypted) and read its header. Raises CsvFileError for an unreadable file.
+    ``preset`` (accounts): the source the user chose, or "" to guess it from the header."""
     header, rows = read_csv(data)
     if not rows:
         raise CsvFileError("The file has a header but no rows.")
@@ -68,41 +72,103 @@ def job_upload(*, kind: str, system: System | None, filename: str, data: bytes, 
         created_at=now,
     )
     if kind == ImportKind.PEOPLE:
-        problems = people_import.header_problems(header)
-        if problems:
-            raise CsvFileError(problems[0])
-        job.status = ImportStatus.CHECKING
-        _queue("check_import", job.pk)
-    else:
-        account_system = cast(System, system)  # an accounts import names its system (the upload view)
-        saved = System.objects.values_list("column_mapping", flat=True).get(pk=account_system.pk) or {}  # as saved, not as loaded
-        if saved and not account_import.mapping_problems(saved, header):
-            job.mapping, job.status = saved, ImportStatus.CHECKING
+        remembered = _last_people_mapping(header)
+        if people_import.goes_straight_to_check(header) or remembered:
+            job.mapping, job.status = remembered or dict(people_import.IDENTITY), ImportStatus.CHECKING
+            job.mapping_from = "user" if remembered else ""  # confirmed on an earlier import of this export
             _queue("check_import", job.pk)
-        else:
-            job.mapping = account_import.guess_mapping(header)
-    job.save(update_fields=["mapping", "status"])
+        else:  # another export (Google Workspace, Okta, Entra ID, an HR system): the user confirms the guess
+            job.mapping, job.mapping_from = people_import.guess_mapping(header), "guess"
+    else:
+        _accounts_start(job, cast(System, system), header, preset)  # an accounts import names its system (the upload view)
+    job.save(update_fields=["mapping", "status", "preset", "mapping_from"])
     record_event("access_reviews.import.uploaded", request=request, actor=by, obj=job, message=f"kind={kind} rows={len(rows)}")
     return job
 
 
 @transaction.atomic
 def job_set_mapping(*, job: ImportJob, mapping: dict[str, str], by, now: datetime, request=None) -> ImportJob:
-    """Save the column mapping on the system (used for its next imports) and check the file."""
+    """Set the column mapping and check the file. An accounts mapping is saved on the system (used
+    for its next imports); a people mapping stays with the job, and the next people file with the
+    same header uses it (``_last_people_mapping``)."""
     if job.status not in (ImportStatus.MAPPING, ImportStatus.PREVIEW):
         raise ValidationError("This import can no longer be changed.")
     mapping = {target: column for target, column in mapping.items() if column}
-    problems = account_import.mapping_problems(mapping, job.header)
+    people = job.kind == ImportKind.PEOPLE
+    problems = (people_import if people else account_import).mapping_problems(mapping, job.header)
     if problems:
         raise ValidationError(problems)
     job.mapping, job.status = mapping, ImportStatus.CHECKING
     for field, value in FRESH_LEASE.items():
         setattr(job, field, value)
     job.save(update_fields=["mapping", "status", *FRESH_LEASE])
-    System.objects.filter(pk=cast(int, job.system_id)).update(column_mapping=mapping)  # only accounts imports have a mapping
-    record_event("access_reviews.system.mapping_saved", request=request, actor=by, obj=job.system, changed_fields=list(mapping))
+    if people:
+        ImportJob.objects.filter(pk=job.pk).update(mapping_from="user")
+        record_event("access_reviews.import.mapping_set", request=request, actor=by, obj=job, changed_fields=list(mapping))
+    else:
+        System.objects.filter(pk=cast(int, job.system_id)).update(column_mapping=mapping, import_preset=job.preset)
+        ImportJob.objects.filter(pk=job.pk).update(mapping_from="user")
+        record_event("access_reviews.system.mapping_saved", request=request, actor=by, obj=job.system, changed_fields=list(mapping))
     _queue("check_import", job.pk)
     return job
+
+
+def _accounts_start(job: ImportJob, system: System, header: list[str], chosen: str) -> None:
+    """The preset and mapping of a new accounts import. The system's saved mapping is used when the
+    file has its columns (and the user chose no other source); else a preset (chosen, or guessed
+    from the header) maps the columns, straight to the check when the file has all it expects;
+    else the user confirms a guessed mapping."""
+    saved_mapping, saved_preset = System.objects.values_list("column_mapping", "import_preset").get(pk=system.pk)  # as saved, not as loaded
+    preset_key = chosen if chosen in PRESETS or chosen == CUSTOM else guess_preset(header)
+    if saved_mapping and not account_import.mapping_problems(saved_mapping, header) and (not chosen or chosen == saved_preset):
+        job.preset, job.mapping, job.mapping_from, job.status = saved_preset, saved_mapping, "saved", ImportStatus.CHECKING
+    elif (preset := preset_for(preset_key)) is not None:
+        job.preset, job.mapping, job.mapping_from = preset_key, preset.mapping(header), "preset"
+        if preset.complete(header) and not account_import.mapping_problems(job.mapping, header):
+            job.status = ImportStatus.CHECKING
+    else:
+        job.preset, job.mapping, job.mapping_from = CUSTOM, account_import.guess_mapping(header), "guess"
+    if job.status == ImportStatus.CHECKING:
+        _queue("check_import", job.pk)
+
+
+def unmapped_columns(job: ImportJob) -> list[str]:
+    """Columns of the file that the mapping does not use and the preset does not expect to ignore:
+    worth saying when a saved mapping was used directly (a new column in the export is otherwise
+    silently ignored)."""
+    preset = preset_for(job.preset)
+    ignored = preset.known_columns(job.header) if preset else set()
+    used = set(job.mapping.values())
+    return [column for column in job.header if column and column not in used and column not in ignored]
+
+
+@transaction.atomic
+def job_set_preset(*, job: ImportJob, preset: str, by, now: datetime, request=None) -> ImportJob:
+    """Read the file as another source (the mapping page): its columns pre-fill the mapping, which
+    the user then confirms."""
+    if job.kind != ImportKind.ACCOUNTS or job.status not in (ImportStatus.MAPPING, ImportStatus.PREVIEW):
+        raise ValidationError("This import can no longer be changed.")
+    if preset not in PRESETS and preset != CUSTOM:
+        raise ValidationError("Choose one of the listed sources.")
+    chosen = preset_for(preset)
+    job.preset, job.status, job.mapping_from = preset, ImportStatus.MAPPING, "preset" if chosen else "guess"
+    job.mapping = chosen.mapping(job.header) if chosen else account_import.guess_mapping(job.header)
+    job.save(update_fields=["preset", "status", "mapping", "mapping_from"])
+    record_event("access_reviews.import.preset_set", request=request, actor=by, obj=job, message=f"preset={preset}")
+    return job
+
+
+def _last_people_mapping(header: list[str]) -> dict[str, str]:
+    """The mapping of the last applied people import with this very header (people have no system
+    to keep a mapping on): the same export next month goes straight to the check."""
+    last = (
+        ImportJob.objects.filter(kind=ImportKind.PEOPLE, status=ImportStatus.APPLIED, header=header)
+        .exclude(mapping={})
+        .order_by("-applied_at", "-pk")
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    return last if last and not people_import.mapping_problems(last, header) else {}
 
 
 def _accounts_system(job: ImportJob) -> System:
@@ -113,9 +179,9 @@ def _accounts_system(job: ImportJob) -> System:
 def _plan(job: ImportJob, now: datetime):
     _header, rows = read_csv(job.content.encode("utf-8"))
     if job.kind == ImportKind.PEOPLE:
-        people_plan = people_import.plan_people(rows, now=now)
+        people_plan = people_import.plan_people(rows, now=now, mapping=job.mapping or None)
         return people_plan, None, people_import.preview_sample(people_plan)
-    plan, lookups = account_import.plan_accounts(_accounts_system(job), job.mapping, rows)
+    plan, lookups = account_import.plan_accounts(_accounts_system(job), job.mapping, rows, preset=preset_for(job.preset))
     return plan, lookups, account_import.preview_sample(plan, lookups)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -38,14 +39,27 @@ def read_mfa(value: str, column: str) -> str:
     raise CellError(f"{column} must be yes, no or unknown")
 
 
-def read_datetime(value: str, column: str, *, required: bool = False) -> datetime | None:
-    """ISO 8601 date or date-time (``2026-11-02``, ``2026-11-02 10:15``, ``…T10:15:00Z``); naive means UTC."""
+# Year-first with slashes, as Google Workspace's "Last Sign In [READ ONLY]" writes it
+# (``2019/08/26 12:57:45``): never ambiguous, unlike 08/26/2019, which stays refused.
+SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def read_datetime(value: str, column: str, *, required: bool = False, none_words: frozenset[str] = frozenset()) -> datetime | None:
+    """ISO 8601 date or date-time (``2026-11-02``, ``2026-11-02 10:15``, ``…T10:15:00Z``, offsets
+    such as ``+02:00``) or year-first with slashes (``2019/08/26 12:57:45``); naive means UTC.
+    ``none_words`` are the words a source writes for "no date" (AWS ``N/A``, ``no_information``,
+    Google ``Never logged in``): read as no date, only where a preset says so."""
     text = value.strip()
-    if text.lower() in NEVER_WORDS:
+    if text.lower() in NEVER_WORDS or text.lower() in none_words:
         if required:
             raise CellError(f"{column} is required")
         return None
     parsed: datetime | None = None
+    slashed = SLASHED.match(text)
+    if slashed:
+        text = "{}-{:0>2}-{:0>2}".format(*slashed.groups()[:3])
+        if slashed.group(4):
+            text += " {:0>2}:{}:{}".format(slashed.group(4), slashed.group(5), slashed.group(6) or "00")
     try:
         parsed = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
         if parsed is None:

@@ -108,6 +108,9 @@ class System(models.Model):
         help_text="The entry of the asset inventory (DPP 2.3) this system corresponds to, if any.",
     )
     column_mapping = models.JSONField(default=dict, blank=True, editable=False, help_text="CSV column for each account field")
+    import_preset = models.CharField(
+        max_length=20, default="custom", editable=False, help_text="the source preset its account files are read with (imports.presets)"
+    )
     last_import_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,6 +157,10 @@ class Account(FlagFields):
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
     is_service_account = models.BooleanField("service account", default=False)
     is_shared = models.BooleanField("used by more than one person", default=False)
+    # An import's guess (AWS: no console password, an active access key) that the reviewer confirms
+    # or rejects; once they did (reviewed_at), later imports leave both fields alone.
+    service_account_suggested = models.BooleanField("service account?", default=False)
+    service_account_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     purpose = EncryptedTextField(blank=True, help_text="For a service account: what it is for.")
     privilege = models.CharField("privilege / role", max_length=120, blank=True)
     privileged = models.BooleanField(default=False, help_text="Administrative or otherwise elevated rights.")

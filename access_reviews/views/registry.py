@@ -6,7 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from access_reviews.filters import AccountFilter, PersonFilter
 from access_reviews.forms import AccountForm, PersonForm, SystemForm, TerminateForm
 from access_reviews.models import Account, Person, System
 from access_reviews.selectors import people_visible_to
-from access_reviews.services import registry
+from access_reviews.services import registry, service_accounts
 from access_reviews.templatetags.access_reviews_ui import flag_badges, mfa_badge
 from access_reviews.views.common import add_errors
 from grc import degraded
@@ -275,6 +275,23 @@ def account_detail(request, pk: int):
         "now": timezone.now(),
     }
     return render(request, "access_reviews/account_detail.html", context)
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def account_service_decide(request, pk: int):
+    """Confirm or reject an import's "service account?" suggestion (the answer survives re-imports)."""
+    account, can_edit = get_account_for(request.user, pk)
+    if not can_edit:
+        raise PermissionDenied
+    confirm = request.POST.get("answer") == "confirm"
+    try:
+        service_accounts.account_service_decide(account=account, confirm=confirm, by=request.user, now=timezone.now(), request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Marked as a service account." if confirm else "Kept as a personal account.")
+    return redirect("access_reviews:account_detail", pk=account.pk)
 
 
 @role_required(*SECURITY_LEAD)

@@ -80,9 +80,9 @@ def test_it_reports_every_bad_row_by_line_and_imports_nothing(system, lead, djan
     )
     job = upload(system, data, lead, django_capture_on_commit_callbacks, mapping=MAPPING)
     assert [(e["line"], e["message"]) for e in job.errors] == [
-        (3, "User Name is empty"),
-        (4, "MFA Enabled must be yes, no or unknown"),
-        (5, "Last Sign-In must be a date like 2026-11-02 or 2026-11-02 14:30"),
+        (3, "Column 'User Name' is empty"),  # issue 24: each problem names the column and the value
+        (4, "Column 'MFA Enabled': value 'maybe' must be yes, no or unknown"),
+        (5, "Column 'Last Sign-In': value '30/10/2026' must be a date like 2026-11-02 or 2026-11-02 14:30"),
         (6, "the same account as line 2"),
     ]
     assert job.summary["bad"] == 4 and job.summary["adds"] == 1

@@ -70,7 +70,7 @@ def test_the_lead_imports_accounts_with_a_preview_and_follows_the_review(visitor
     visitor.shot("mapping")
     page.get_by_role("button", name="Save mapping and check the file").click()
     page.wait_for_load_state("networkidle")
-    expect(page.get_by_test_id("import-errors")).to_contain_text("mfa must be yes, no or unknown")
+    expect(page.get_by_test_id("import-errors")).to_contain_text("Column 'mfa': value 'maybe' must be yes, no or unknown")
     expect(page.get_by_test_id("preview-removes")).to_contain_text("shared_support")
     visitor.shot("preview")
     page.get_by_label("Import the good rows and skip the rows with errors").check()
