@@ -318,7 +318,9 @@ def release_scans_released(start_at, end_at) -> QuerySet[ReleaseScan]:
 def findings_open_in_period(start_at, end_at) -> QuerySet[Finding]:
     """Findings open at some time in the period, by due date, with owner, asset and resolver."""
     open_then = Q(found_at__lt=end_at) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start_at))
-    return Finding.objects.filter(open_then).select_related("owner", "asset", "resolved_by").order_by("due_at", "pk")
+    # informational findings have nothing to remediate: never "open", never "fixed on time"
+    findings = Finding.objects.filter(open_then).exclude(status=FindingStatus.INFO)
+    return findings.select_related("owner", "asset", "resolved_by").order_by("due_at", "pk")
 
 
 def _filled(name: str):

@@ -28,7 +28,9 @@ urlpatterns = [
     # vulnerability management (2.7)
     path("vulnerabilities/", vulns.overview, name="vulnerabilities"),
     path("vulnerabilities/scans/new/", vulns.scan_create, name="scan_create"),
+    path("vulnerabilities/scans/import/", vulns.scan_import, name="scan_import"),
     path("vulnerabilities/scans/<int:pk>/", vulns.scan_detail, name="scan_detail"),
+    path("vulnerabilities/scans/<int:pk>/assign/", vulns.scan_target_assign, name="scan_target_assign"),
     path("vulnerabilities/pentests/new/", vulns.pentest_create, name="pentest_create"),
     path("vulnerabilities/pentests/<int:pk>/", vulns.pentest_detail, name="pentest_detail"),
     path("vulnerabilities/releases/new/", vulns.release_create, name="release_create"),

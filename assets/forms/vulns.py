@@ -6,9 +6,10 @@ from typing import cast
 
 from django import forms
 
-from assets.files import check_report
+from assets.files import check_report, scan_import_max_bytes
 from assets.forms.inventory import TEXTAREA, UserChoiceField, owner_choices
 from assets.models import Asset, Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
+from assets.scanners import FORMATS
 from grc.forms import DateTimeInput, StyledForm, StyledModelForm
 
 COUNT_FIELDS = ["critical_count", "high_count", "medium_count", "low_count"]
@@ -32,7 +33,12 @@ class ReportField(forms.FileField):
 
 
 class ScanForm(StyledModelForm):
-    report_file = ReportField(required=False, label="Report", help_text="The scanner's report (PDF, HTML, CSV, JSON, XML, SARIF, ZIP).")
+    report_file = ReportField(
+        required=False,
+        label="Report",
+        help_text="The scanner's report (PDF, HTML, CSV, JSON, XML, SARIF, .nessus, ZIP), kept as evidence. To read its findings "
+        "from a Trivy, Grype, SARIF, Nessus, OpenVAS, ZAP, Dependabot or Inspector report, use “Import a scanner report” instead.",
+    )
 
     class Meta:
         model = VulnerabilityScan
@@ -132,3 +138,53 @@ class FindingResolveForm(StyledForm):
 
 class ReportUploadForm(StyledForm):
     report_file = ReportField(label="Report")
+
+
+class ScanImportForm(StyledForm):
+    """A scanner's own report: the portal reads its findings (``assets.services.scan_import``)."""
+
+    file = forms.FileField(label="Report file", help_text="As the scanner wrote it (JSON, SARIF, .nessus, XML or CSV).")
+    format = forms.ChoiceField(
+        label="Format",
+        initial="auto",
+        help_text="Leave “detect” unless the file is refused as unrecognised.",
+    )
+    scope = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Targets scanned, one a line. Empty: the targets the report names. Scans with the same scope are compared.",
+    )
+    full_scope = forms.BooleanField(
+        required=False,
+        label="This scan covered the whole scope",
+        help_text="Open findings of earlier scans of this tool and scope that it no longer reports are closed as fixed.",
+    )
+    assets = AssetChoices(queryset=Asset.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("auto", "Detect from the file"), *((key, label) for key, (label, _module, _how) in FORMATS.items())]
+        cast(forms.ChoiceField, self.fields["format"]).choices = choices
+        cast(forms.ModelChoiceField, self.fields["assets"]).queryset = active_assets()
+        self.fields["assets"].help_text = "Also link these assets (targets are matched by tag, host name or URL)."
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = scan_import_max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(f"The report is larger than {limit // (1024 * 1024)} MB: split the scan or export fewer targets.")
+        return upload
+
+
+class TargetAssignForm(StyledForm):
+    """The asset an unmatched target of an imported scan is."""
+
+    target = forms.CharField(widget=forms.HiddenInput, max_length=300)
+    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), label="Asset")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["asset"])
+        field.queryset = active_assets()
+        # the per-form label hook Django's docs show; mypy refuses assigning to a method
+        field.label_from_instance = lambda obj: f"{obj.tag} {obj.name}"  # type: ignore[method-assign]

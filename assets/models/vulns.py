@@ -23,9 +23,12 @@ class Severity(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
     LOW = "low", "Low"
+    # a tool's UNKNOWN / info / None: kept and counted, but nothing to remediate under DPP 2.7, so
+    # an informational finding opens no fix obligation and has no due date of its own
+    INFO = "info", "Informational"
 
 
-SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3, Severity.INFO: 4}
 
 
 class ReportFields(models.Model):
@@ -42,12 +45,14 @@ class SeverityCounts(models.Model):
     high_count = models.PositiveIntegerField("high", default=0)
     medium_count = models.PositiveIntegerField("medium", default=0)
     low_count = models.PositiveIntegerField("low", default=0)
+    info_count = models.PositiveIntegerField("informational", default=0)
 
     class Meta:
         abstract = True
 
     @property
     def total_findings(self) -> int:
+        """Findings to remediate (informational ones are counted apart: nothing to fix)."""
         return self.critical_count + self.high_count + self.medium_count + self.low_count
 
 
@@ -58,6 +63,19 @@ class VulnerabilityScan(ReportFields, SeverityCounts):
     assets = models.ManyToManyField("assets.Asset", blank=True, related_name="vulnerability_scans")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # an imported report (``assets.services.scan_import``); empty for a scan typed in by hand
+    format = models.CharField("report format", max_length=30, blank=True, help_text="The parser that read the report.")
+    full_scope = models.BooleanField(
+        "covers the whole scope",
+        default=False,
+        help_text="This scan covered the whole scope: findings it no longer reports are fixed.",
+    )
+    scope_key = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Hash of the normalised, sorted scope: the same key is the same scope."
+    )
+    unmatched_targets = models.JSONField(
+        default=list, blank=True, help_text="Targets of the report no inventory asset matched, for the lead to assign."
+    )
 
     class Meta:
         ordering = ["-performed_at", "-pk"]
@@ -136,10 +154,26 @@ class FindingStatus(models.TextChoices):
     OPEN = "open", "Open"
     FIXED = "fixed", "Fixed"
     ACCEPTED = "accepted", "Risk accepted"
+    # an informational finding (``Severity.INFO``): kept, never open, so never due nor overdue
+    INFO = "info", "Informational"
+
+
+LIVE_STATUSES = (FindingStatus.OPEN, FindingStatus.INFO)  # what a scanner still reports, one row per fingerprint
 
 
 class Finding(models.Model):
-    """One vulnerability to remediate, due by its severity (``ASSETS_FINDING_DUE_DAYS``)."""
+    """One vulnerability to remediate, due by its severity (``ASSETS_FINDING_DUE_DAYS``).
+
+    An imported finding has a ``fingerprint`` (tool, rule or CVE, target, package, location —
+    ``assets.scanners.base.ParsedFinding.fingerprint``): the same finding in a later report updates
+    this row (``last_seen_scan``) instead of adding another. At most one open finding per
+    fingerprint (a constraint); a fixed one that comes back is reopened with a new due date.
+
+    An informational finding (``Severity.INFO``) is stored and counted but there is nothing to
+    remediate under DPP 2.7: it opens no fix obligation, and its status is ``INFO`` rather than
+    open, so no open/overdue count or fix clock includes it (``due_at`` and ``resolved_at`` are its
+    ``found_at``, only to satisfy the columns' rules). If a later scan rates it higher it opens.
+    """
 
     scan = models.ForeignKey(VulnerabilityScan, null=True, blank=True, on_delete=models.CASCADE, related_name="findings")
     pentest = models.ForeignKey(PenetrationTest, null=True, blank=True, on_delete=models.CASCADE, related_name="findings")
@@ -157,6 +191,29 @@ class Finding(models.Model):
     resolution_note = EncryptedTextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # imported findings (``assets.services.scan_import``)
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    tool = models.CharField(max_length=120, blank=True)
+    target = models.CharField(max_length=300, blank=True, help_text="Host, image, repository or URL the tool scanned.")
+    package = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=300, blank=True, help_text="File:line, port/protocol or URL path.")
+    solution = models.CharField(max_length=300, blank=True)
+    last_seen_scan = models.ForeignKey(
+        VulnerabilityScan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings_seen",
+        help_text="The latest scan reporting it.",
+    )
+    fixed_by_scan = models.ForeignKey(
+        VulnerabilityScan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings_fixed",
+        help_text="The full-scope scan that no longer reported it.",
+    )
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -165,6 +222,11 @@ class Finding(models.Model):
             models.Index(fields=["severity"], name="finding_severity"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=Q(status__in=["open", "info"]) & ~Q(fingerprint=""),
+                name="finding_one_live_per_fingerprint",
+            ),
             models.CheckConstraint(
                 condition=(Q(scan__isnull=True) | Q(pentest__isnull=True))
                 & (Q(scan__isnull=True) | Q(release_scan__isnull=True))
@@ -191,6 +253,10 @@ class Finding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == FindingStatus.OPEN
+
+    @property
+    def is_informational(self) -> bool:
+        return self.severity == Severity.INFO
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open and now >= self.due_at

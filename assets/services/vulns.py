@@ -162,10 +162,14 @@ def finding_create(*, data: dict[str, Any], by, now: datetime, request=None) -> 
         raise ValidationError({"severity": "Choose a severity."})
     _check_not_future(data["found_at"], now, "found_at")
     finding = Finding(**data, created_by=by, created_at=now)
-    finding.due_at = finding_due_at(finding.severity, finding.found_at, finding_due_days())
+    if finding.severity == Severity.INFO:  # nothing to remediate: kept, no obligation (see Finding)
+        finding.status, finding.due_at, finding.resolved_at = FindingStatus.INFO, finding.found_at, finding.found_at
+    else:
+        finding.due_at = finding_due_at(finding.severity, finding.found_at, finding_due_days())
     finding.save()
     record_change("created", finding, request=request, actor=by, changed_fields=list(data))
-    _finding_obligation(finding)
+    if finding.is_open:
+        _finding_obligation(finding)
     return finding
 
 
@@ -182,6 +186,13 @@ def finding_update(*, finding: Finding, data: dict[str, Any], by, now: datetime,
             changed.append(field)
     if not changed:
         return []
+    if finding.severity == Severity.INFO:  # rated informational: nothing left to fix, its clock is waived
+        finding.status, finding.resolved_at, finding.resolved_by = FindingStatus.INFO, now, by
+        finding.due_at = max(finding.due_at, finding.found_at)
+        finding.save()
+        obligation_waive(kind=FINDING_FIX, subject=finding, when=now, reason="rated informational", by=by)
+        record_change("updated", finding, request=request, actor=by, changed_fields=[*changed, "status"])
+        return changed
     finding.due_at = finding_due_at(finding.severity, finding.found_at, finding_due_days())
     finding.save()
     _finding_obligation(finding)

@@ -16,8 +16,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assets.access import get_finding_for, get_pentest_for, get_release_for, get_scan_for, is_lead
 from assets.files import file_response
 from assets.filters import FindingFilter
-from assets.forms.vulns import FindingForm, FindingResolveForm, PentestForm, ReleaseForm, ReleaseResultForm, ReportUploadForm, ScanForm
+from assets.forms.vulns import (
+    FindingForm,
+    FindingResolveForm,
+    PentestForm,
+    ReleaseForm,
+    ReleaseResultForm,
+    ReportUploadForm,
+    ScanForm,
+    ScanImportForm,
+    TargetAssignForm,
+    active_assets,
+)
 from assets.models import Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
+from assets.scanners import FORMATS
+from assets.services import scan_import as importer
 from assets.services import vulns
 from assets.services.programme import PENTEST, SCAN
 from assets.views.common import add_errors
@@ -104,10 +117,83 @@ def _with_findings(record, kind: str, can_edit: bool, request):
     }
 
 
+def _scan_context(scan: VulnerabilityScan, can_edit: bool, request) -> dict:
+    """A scan's page: the findings it raised, reported again, or closed as fixed by absence."""
+    context = _with_findings(scan, "scan", can_edit, request)
+    context["findings"] = (
+        Finding.objects.filter(Q(scan=scan) | Q(last_seen_scan=scan) | Q(fixed_by_scan=scan))
+        .select_related("owner", "asset")
+        .order_by("status", "due_at", "pk")
+    )
+    context["assignable_assets"] = active_assets() if can_edit and scan.unmatched_targets else []
+    return {**context, "title": "Vulnerability scan"}
+
+
 @role_required(*READERS)
 def scan_detail(request, pk: int):
     scan, can_edit = get_scan_for(request.user, pk)
-    return render(request, "assets/scan_detail.html", {**_with_findings(scan, "scan", can_edit, request), "title": "Vulnerability scan"})
+    return render(request, "assets/scan_detail.html", _scan_context(scan, can_edit, request))
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET", "POST"])
+def scan_import(request):
+    """Import a scanner's report: its findings are read from the file (issue 24)."""
+    form = ScanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            scan, summary = importer.scan_import(
+                data=upload.read(),
+                filename=upload.name,
+                format=form.cleaned_data["format"],
+                scope=form.cleaned_data["scope"] or None,
+                full_scope=form.cleaned_data["full_scope"],
+                assets=list(form.cleaned_data["assets"] or []),
+                by=request.user,
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if summary.already_imported:
+                messages.info(request, "This report was already imported: its findings are up to date, nothing was added.")
+            else:
+                parts = [f"{summary.created} new", f"{summary.updated} already known", f"{summary.closed_fixed} closed as fixed"]
+                parts += [f"{summary.reopened} reopened"] if summary.reopened else []
+                parts += [f"{summary.informational} informational"] if summary.informational else []
+                unmatched = f"; {len(summary.unmatched_targets)} target(s) to assign below" if summary.unmatched_targets else ""
+                messages.success(request, f"Report imported: {', '.join(parts)} finding(s){unmatched}.")
+            return redirect(scan.get_absolute_url())
+    how = [(label, how_to) for label, _module, how_to in FORMATS.values()]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assets/scan_import.html", {"form": form, "how_to_export": how}, status=status)
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def scan_target_assign(request, pk: int):
+    """The lead says which asset an unmatched target of an imported scan is."""
+    scan, _can_edit = get_scan_for(request.user, pk)
+    form = TargetAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            count = importer.scan_target_assign(
+                scan=scan,
+                target=form.cleaned_data["target"],
+                asset=form.cleaned_data["asset"],
+                by=request.user,
+                now=timezone.now(),
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{count} finding(s) now on {form.cleaned_data['asset'].tag}.")
+    else:
+        messages.error(request, "Choose the asset for this target.")
+    return redirect(scan.get_absolute_url())
 
 
 @role_required(*READERS)

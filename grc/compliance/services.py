@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -41,6 +43,88 @@ def subject_key(subject: Model | None, kind: str = "") -> tuple[str, str]:
     return record_label(subject), str(subject.pk)
 
 
+def obligation_due(kind: str, anchor_at: datetime, due_at: datetime | None = None) -> datetime:
+    """When an obligation opened at ``anchor_at`` falls due: the cadence in force when the app gives
+    no due time; where the security lead tightened the kind's period, the app's own due time capped
+    by it; never before the anchor."""
+    cadence = effective_cadence(kind)
+    if due_at is None:
+        due = cadence.due_after(anchor_at)
+    elif cadence.period is not None and cadence.period != cadence_for(kind).period:
+        due = min(due_at, cadence.due_after(anchor_at))
+    else:
+        due = due_at
+    return max(due, anchor_at)
+
+
+@dataclass(frozen=True)
+class NewObligation:
+    """One first obligation for ``obligations_open_new``: what ``obligation_open`` takes."""
+
+    subject: Model
+    anchor_at: datetime
+    due_at: datetime | None
+    owner: User | None
+    title: str
+    url: str
+
+
+def obligations_open_new(*, kind: str, items: Sequence[NewObligation], batch_size: int = 1000) -> int:
+    """``obligation_open`` for many subjects that have no open obligation of ``kind`` yet (rows the
+    caller created in the same transaction), in a few INSERTs: a 10,000-finding scan report opens
+    its fix obligations in under a second instead of 10,000 locked look-ups. Same values as
+    ``obligation_open``; returns how many were opened."""
+    cadence = effective_cadence(kind)
+    rows = []
+    for item in items:
+        subject_type, subject_id = subject_key(item.subject, kind)
+        rows.append(
+            Obligation(
+                kind=kind,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                clause=cadence.clause,
+                title=item.title or cadence.title,
+                owner=item.owner,
+                anchor_at=item.anchor_at,
+                due_at=obligation_due(kind, item.anchor_at, item.due_at),
+                url=item.url,
+            )
+        )
+    Obligation.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+def _open_of(kind: str, subjects: Sequence[Model], batch_size: int) -> Iterator[QuerySet[Obligation]]:
+    """The open obligations of ``kind`` for ``subjects``, a batch of ids at a time."""
+    if not subjects:
+        return
+    subject_type = subject_key(subjects[0], kind)[0]
+    ids = [str(subject.pk) for subject in subjects]
+    for start in range(0, len(ids), batch_size):
+        yield Obligation.objects.filter(
+            kind=kind, subject_type=subject_type, subject_id__in=ids[start : start + batch_size], completed_at__isnull=True
+        )
+
+
+def obligations_complete_many(
+    *, kind: str, subjects: Sequence[Model], completed_at: datetime, completed_by: User | None, batch_size: int = 500
+) -> int:
+    """``obligation_complete`` for many subjects of one model and a kind that does not recur (a
+    scan closing the findings it no longer reports). Returns how many were completed."""
+    if cadence_for(kind).recurring:
+        raise ValueError(f"{kind} recurs: complete its obligations one by one (obligation_complete opens the next)")
+    return sum(
+        batch.update(completed_at=completed_at, completed_by=completed_by, waived_reason="", updated_at=completed_at)
+        for batch in _open_of(kind, subjects, batch_size)
+    )
+
+
+def obligations_reassign(*, kind: str, subjects: Sequence[Model], owner: User | None, now: datetime, batch_size: int = 500) -> int:
+    """Give the open obligations of ``kind`` for ``subjects`` (one model) to ``owner``."""
+    return sum(batch.update(owner=owner, updated_at=now) for batch in _open_of(kind, subjects, batch_size))
+
+
 @transaction.atomic
 def obligation_open(
     *,
@@ -58,19 +142,13 @@ def obligation_open(
     tightened the kind's period, a due time the app worked out itself is capped by it too.
     """
     cadence = effective_cadence(kind)
-    if due_at is None:
-        due = cadence.due_after(anchor_at)
-    elif cadence.period is not None and cadence.period != cadence_for(kind).period:
-        due = min(due_at, cadence.due_after(anchor_at))
-    else:
-        due = due_at
     subject_type, subject_id = subject_key(subject, kind)
     values = {
         "clause": cadence.clause,
         "title": title or cadence.title,
         "owner": owner,
         "anchor_at": anchor_at,
-        "due_at": max(due, anchor_at),
+        "due_at": obligation_due(kind, anchor_at, due_at),
         "url": url,
     }
     obligation = (

@@ -286,7 +286,11 @@ def test_a_gzip_body_decompressed_past_the_cap_is_a_413(lead_api, system, settin
     assert state(system) == before
 
 
-@pytest.mark.parametrize("payload", [b"not gzip at all", gzip.compress(b'{"accounts": []}')[:-6], gzip.compress(b"{}") + b"trailing"])
+@pytest.mark.parametrize(
+    "payload",
+    [b"not gzip at all", gzip.compress(b'{"accounts": []}', mtime=0)[:-6], gzip.compress(b"{}", mtime=0) + b"trailing"],
+    ids=["not-gzip", "truncated", "trailing-bytes"],  # fixed ids: pytest-xdist workers must collect the same tests
+)
 def test_a_corrupt_gzip_body_is_a_400(lead_api, system, payload):
     response = gzip_post(lead_api, f"/api/v1/systems/{system.pk}/accounts/sync/", payload)
     assert response.status_code == 400 and "gzip" in response.json()["detail"]

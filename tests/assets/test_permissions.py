@@ -29,6 +29,7 @@ LEAD_PAGES = {
     "import_template",
     "import_detail",
     "scan_create",
+    "scan_import",
     "pentest_create",
 }
 LEAD_PAGES |= {
@@ -40,7 +41,16 @@ LEAD_PAGES |= {
     "action_verify",
     "exception_create",
 }
-LEAD_POSTS = {"retire", "import_apply", "import_cancel", "release_result", "finding_resolve", "report_upload", "deletion_add_store"}
+LEAD_POSTS = {
+    "scan_target_assign",
+    "retire",
+    "import_apply",
+    "import_cancel",
+    "release_result",
+    "finding_resolve",
+    "report_upload",
+    "deletion_add_store",
+}
 SPECIAL = {"attestation_sign", "retention_check", "certificate_sign"}
 
 
@@ -80,6 +90,7 @@ def world(make_asset, lead):
         "import_apply": [job.pk],
         "import_cancel": [job.pk],
         "scan_detail": [scan.pk],
+        "scan_target_assign": [scan.pk],
         "pentest_detail": [test.pk],
         "release_detail": [release.pk],
         "release_result": [release.pk],

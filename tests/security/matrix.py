@@ -199,12 +199,30 @@ MATRIX: dict[str, Rule] = {
     "api:finding-list": API(READERS, LEAD),
     "api:vulnerability-scan-detail": API(READERS, NO, gate=LEAD, pk=obj("assets.VulnerabilityScan")),
     "api:vulnerability-scan-list": API(READERS, LEAD),
+    "api:vulnerability-scan-import": API(NO, LEAD, gate=READERS),
     "api:data-store-detail": API(READERS, NO, gate=LEAD, pk=obj("assets.DataStore")),
     "api:data-store-list": API(READERS, NO, gate=LEAD),
     "api:asset-retire": API(NO, LEAD, gate=READERS, pk=obj("assets.Asset")),
     "api:asset-detail": API(READERS, NO, gate=LEAD, pk=obj("assets.Asset")),
     "api:asset-list": API(READERS, LEAD),
     "api:system-accounts-sync": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.System")),
+    "api:system-accounts-sync-sessions": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.System")),
+    # a sync session is the opening token's own: the lead's matrix token never opened session 999999 (404)
+    "api:system-accounts-sync-session-pages": API(
+        NO, LEAD, gate=READERS, pk=obj("access_reviews.System"), session_id=999999, expect={("POST", "security_lead"): NOT_FOUND}
+    ),
+    "api:system-accounts-sync-session-commit": API(
+        NO, LEAD, gate=READERS, pk=obj("access_reviews.System"), session_id=999999, expect={("POST", "security_lead"): NOT_FOUND}
+    ),
+    # DELETE only: a reader's GET is 405, a POST needs access:write first (403) — only the lead reaches the 405
+    "api:system-accounts-sync-session": API(
+        NO,
+        NO,
+        gate=READERS,
+        pk=obj("access_reviews.System"),
+        session_id=999999,
+        expect={("POST", "manager"): FORBIDDEN, ("POST", "auditor"): FORBIDDEN},
+    ),
     "api:system-detail": API(READERS, NO, gate=LEAD, pk=obj("access_reviews.System")),
     "api:system-list": API(READERS, NO, gate=LEAD),
     "api:account-detail": API(READERS, NO, gate=LEAD, pk=obj("access_reviews.Account", person__manager__user=AsUser("manager"))),
@@ -243,6 +261,8 @@ MATRIX: dict[str, Rule] = {
     "access_reviews:import_cancel": R(NO, LEAD, pk=obj("access_reviews.ImportJob")),
     "access_reviews:import_detail": R(LEAD, pk=obj("access_reviews.ImportJob")),
     "access_reviews:import_mapping": R(LEAD, pk=obj("access_reviews.ImportJob")),
+    "access_reviews:import_preset": R(NO, LEAD, pk=obj("access_reviews.ImportJob")),
+    "access_reviews:account_service_decide": R(NO, LEAD, pk=obj("access_reviews.Account")),
     "access_reviews:index": R(EVERYONE),
     "access_reviews:my_training": R(EVERYONE),
     "access_reviews:people_import": R(LEAD),
@@ -352,6 +372,8 @@ MATRIX: dict[str, Rule] = {
     "assets:retire": R(NO, LEAD, pk=obj("assets.Asset")),
     "assets:rop_edit": R(LEAD, pk=obj("assets.Asset", kind="data_store")),
     "assets:scan_create": R(LEAD),
+    "assets:scan_import": R(LEAD),
+    "assets:scan_target_assign": R(NO, LEAD, pk=obj("assets.VulnerabilityScan")),
     "assets:scan_detail": R(READERS, pk=obj("assets.VulnerabilityScan")),
     "assets:vulnerabilities": R(READERS),
     "audit:alarm_detail": R(LEAD_OR_AUDITOR, NO, pk=obj("audit.Alarm")),

@@ -2,6 +2,10 @@
 
 * ``POST /vulnerability-scans/`` — a scan with its findings in one call (``assets.services.vulns``:
   ``scan_record`` restarts the 180-day clock, ``finding_create`` dates each finding by severity).
+* ``POST /vulnerability-scans/import/`` — a scanner's own report file (Trivy, Grype, SARIF,
+  Nessus, OpenVAS, ZAP, Dependabot, Inspector2), as multipart ``file`` or as the raw body with
+  its content type and ``?format=`` (``auto`` by default); ``assets.services.scan_import`` reads
+  it, matches targets to assets and updates findings by fingerprint (re-sending adds nothing).
 * ``POST /findings/`` and ``POST /findings/{id}/resolve/`` — one finding; fixed or risk accepted.
 * ``POST /release-scans/`` — a release and its code scan (due before the release date), and
   ``POST /release-scans/{id}/result/`` — the scan result of a planned release.
@@ -12,22 +16,30 @@ Read by the lead, managers and auditors; written by the security lead's tokens
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import TYPE_CHECKING, cast
 
 import django_filters
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from assets.files import scan_import_max_bytes
 from assets.forms.inventory import owner_choices
 from assets.models import Asset, Finding, FindingStatus, ReleaseScan, ScanResult, Severity, VulnerabilityScan
+from assets.scanners import FORMATS
 from assets.selectors import findings_for_list, release_scans_for_list, vulnerability_scans_for_list
 from assets.services import vulns
+from assets.services.scan_import import scan_import, scan_push
 from grc.api.base import ApiModelSerializer, ApiViewSet, CountField, IdFilter, MomentField, NaturalKeyField, UsernameField
+from grc.api.errors import BodyTooLarge
 
 if TYPE_CHECKING:
     from grc.accounts.models import User
@@ -69,6 +81,13 @@ class FindingSerializer(ApiModelSerializer):
             "pentest",
             "release_scan",
             "created_at",
+            "fingerprint",
+            "tool",
+            "target",
+            "package",
+            "location",
+            "last_seen_scan",
+            "fixed_by_scan",
         ]
         read_only_fields = fields
 
@@ -90,6 +109,10 @@ class ScanSerializer(ApiModelSerializer):
             "scope",
             "assets",
             *COUNT_FIELDS,
+            "info_count",
+            "format",
+            "full_scope",
+            "unmatched_targets",
             "report_sha256",
             "recorded_by",
             "recorded_at",
@@ -203,6 +226,78 @@ def finding_data(item: dict, *, source: dict, default_found_at, by) -> dict:
     }
 
 
+# --- scanner report import ---------------------------------------------------------------------
+RAW_REPORT_TYPES = ("application/json", "application/sarif+json", "application/xml", "text/xml", "text/csv", "application/octet-stream")
+FORMAT_CHOICES = ["auto", *FORMATS]
+
+
+class RawReportParser(BaseParser):
+    """The body as the scanner wrote it (bytes), read up to the import limit: parsing is the
+    report parser's job (``assets.scanners``), not DRF's. Used by the import action only."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return b""
+        limit = scan_import_max_bytes()
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise BodyTooLarge(f"The report is larger than the limit of {limit} bytes (SCAN_IMPORT_MAX_BYTES).")
+        return raw
+
+
+class ImportNegotiation(DefaultContentNegotiation):
+    """``?format=`` names the report's format on the import, not the response's (DRF reads it as
+    a renderer override and would 404 on ``trivy``): the answer is always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ImportMultipartSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="the report file as the scanner wrote it")
+    format = serializers.ChoiceField(choices=FORMAT_CHOICES, default="auto", help_text="a parser key, or auto to detect it")
+    scope = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, help_text="targets, one a line (default: the report's)"
+    )
+    full_scope = serializers.BooleanField(default=False, help_text="the scan covered the whole scope: absent findings are fixed")
+    assets = serializers.ListField(child=serializers.CharField(max_length=40), required=False, help_text="tags of assets in scope")
+
+
+class ImportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=FORMAT_CHOICES, default="auto")
+    scope = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    full_scope = serializers.BooleanField(default=False)
+    assets = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="asset tags, comma-separated")
+    filename = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ImportSummarySerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    closed_fixed = serializers.IntegerField()
+    informational = serializers.IntegerField()
+    severity_changed = serializers.IntegerField()
+    unmatched_targets = serializers.ListField(child=serializers.CharField())
+    already_imported = serializers.BooleanField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    scan = ScanSerializer()
+    summary = ImportSummarySerializer()
+
+
+def _asset_tags(tags: list[str]) -> list[Asset]:
+    tags = [tag.strip() for tag in tags if tag.strip()]
+    found = {asset.tag: asset for asset in active_assets().filter(tag__in=tags)}
+    missing = [tag for tag in tags if tag not in found]
+    if missing:
+        raise serializers.ValidationError({"assets": f"No active asset has the tag(s): {', '.join(missing[:10])}."})
+    return [found[tag] for tag in tags]
+
+
 # --- viewsets -------------------------------------------------------------------------------
 class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Vulnerability scans (every 180 days, DPP 2.7)."""
@@ -215,10 +310,12 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def get_queryset(self):
         return vulnerability_scans_for_list()
 
-    @extend_schema(request=ScanCreateSerializer, responses={201: ScanSerializer})
+    @extend_schema(request=ScanCreateSerializer, responses={201: ScanSerializer, 200: ScanSerializer})
     def create(self, request):
         """Push a scan result: the scan and its findings in one call, all or nothing. Counts not
-        given are counted from the findings."""
+        given are counted from the findings. Idempotent: the same body again is a 200 with the scan
+        already recorded, and a finding already open (same tool, reference or title, asset) is
+        updated rather than added again."""
         data = ScanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -228,12 +325,90 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         for severity in Severity.values:
             values.setdefault(f"{severity}_count", counted.get(severity, 0))
         now = timezone.now()
-        with transaction.atomic():
-            scan = vulns.scan_record(data=values, assets=assets, by=request.user, now=now, request=request)
-            for item in findings:
-                finding_values = finding_data(item, source={"scan": scan}, default_found_at=scan.performed_at, by=request.user)
-                vulns.finding_create(data=finding_values, by=request.user, now=now, request=request)
-        return Response(ScanSerializer(self.get_queryset().get(pk=scan.pk)).data, status=status.HTTP_201_CREATED)
+        # the body as the portal received it, kept as the scan's report (its SHA-256 in the evidence pack)
+        body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str).encode()
+        items = [finding_data(item, source={}, default_found_at=values["performed_at"], by=request.user) for item in findings]
+        scan, created = scan_push(data=values, findings=items, assets=assets, body=body, by=request.user, now=now, request=request)
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(ScanSerializer(self.get_queryset().get(pk=scan.pk)).data, status=answer)
+
+    def perform_authentication(self, request):
+        """The import takes report files up to ``SCAN_IMPORT_MAX_BYTES`` (not the API's JSON limit)."""
+        if getattr(self, "action", None) != "import_report":
+            return super().perform_authentication(request)
+        APIView.perform_authentication(self, request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise exceptions.ParseError("Content-Length is not a number.")
+        limit = scan_import_max_bytes()
+        if length > limit + 1024 * 1024:  # a multipart body carries its fields and boundaries too
+            raise BodyTooLarge(f"The request body has {length} bytes; reports up to {limit} bytes are accepted (SCAN_IMPORT_MAX_BYTES).")
+
+    @extend_schema(
+        operation_id="vulnerability_scans_import",
+        request={
+            "multipart/form-data": ImportMultipartSerializer,
+            **{media: OpenApiTypes.BINARY for media in RAW_REPORT_TYPES},
+        },
+        parameters=[
+            OpenApiParameter("format", str, enum=FORMAT_CHOICES, description="raw body: the report format (default auto)"),
+            OpenApiParameter("scope", str, description="raw body: targets scanned, one a line (default: the report's)"),
+            OpenApiParameter("full_scope", bool, description="raw body: the scan covered the whole scope"),
+            OpenApiParameter("assets", str, description="raw body: asset tags in scope, comma-separated"),
+            OpenApiParameter("filename", str, description="raw body: the report's file name, kept with it"),
+        ],
+        responses={201: ImportResultSerializer, 200: ImportResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, RawReportParser],
+        content_negotiation_class=ImportNegotiation,
+    )
+    def import_report(self, request):
+        """Import a scanner's report file: the scan, its findings (matched to assets by tag, host
+        name or URL; the rest listed in ``unmatched_targets``), updated by fingerprint when seen
+        before. The same file again adds nothing (200). All or nothing: a file that cannot be read
+        as the chosen format is a 400 and nothing is written."""
+        media = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if media == "multipart/form-data":
+            form = ImportMultipartSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            values = dict(form.validated_data)
+            upload = values.pop("file")
+            if upload.size > scan_import_max_bytes():
+                raise BodyTooLarge(f"The report is larger than the limit of {scan_import_max_bytes()} bytes (SCAN_IMPORT_MAX_BYTES).")
+            data, filename, tags = upload.read(), upload.name, values.get("assets") or []
+        elif media in RAW_REPORT_TYPES:
+            query = ImportQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            values = dict(query.validated_data)
+            data, filename = request.data, values.get("filename") or ""
+            tags = (values.get("assets") or "").split(",")
+        else:
+            raise exceptions.UnsupportedMediaType(
+                media[:60],
+                detail=f"Send the report as multipart/form-data (field file) or as the body with one of {', '.join(RAW_REPORT_TYPES)}.",
+            )
+        if not isinstance(data, bytes) or not data:
+            raise serializers.ValidationError({"file": "The report is empty."})
+        # a file the parser refuses is a Django ValidationError: the API's handler makes it a JSON 400 on ``file``
+        scan, summary = scan_import(
+            data=data,
+            filename=filename,
+            format=values["format"],
+            scope=values.get("scope") or None,
+            full_scope=values["full_scope"],
+            assets=_asset_tags(tags),
+            by=request.user,
+            now=timezone.now(),
+            request=request,
+        )
+        body = {"scan": ScanSerializer(self.get_queryset().get(pk=scan.pk)).data, "summary": summary.as_dict()}
+        return Response(body, status=status.HTTP_200_OK if summary.already_imported else status.HTTP_201_CREATED)
 
 
 class FindingFilter(django_filters.FilterSet):
