@@ -3,7 +3,8 @@
 Jobs: ``status`` (the last scale seed), ``credentials`` (fresh password and TOTP key for the bench's
 lead and manager, printed to the parent through the pipe, never written to a file), ``sweep`` (one
 reminder sweep over all open obligations), ``import`` (a 25,000-row accounts CSV: upload, check,
-apply), ``verify`` (``verify_audit_log`` over the whole chain) and ``evidence`` (a quarterly
+apply), ``okta_import`` (the same size in Okta's export format, through its preset),
+``trivy_import`` (a 10,000-finding Trivy report, imported twice), ``verify`` (``verify_audit_log`` over the whole chain) and ``evidence`` (a quarterly
 evidence pack, when ``grc.evidence`` offers a build function).
 
 ``sweep`` and ``import`` run inside a transaction that is rolled back at the end, so every bench
@@ -21,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_ROWS = 25_000
+TRIVY_FINDINGS = 10_000
 
 
 class Rollback(Exception):
@@ -163,6 +165,144 @@ def job_import(rows: int = IMPORT_ROWS) -> dict:
     return result
 
 
+def okta_csv(rows: int) -> bytes:
+    """An Okta users export as the admin console writes it: Okta's statuses (a few suspended and
+    locked out), ISO 8601 last logins with offsets and never-signed-in staged users."""
+    import csv
+    import io
+
+    from access_reviews.models import Person
+
+    emails = list(Person.objects.filter(status="active").order_by("pk").values_list("email", flat=True)[:5000])
+    statuses = ["ACTIVE"] * 17 + ["SUSPENDED", "LOCKED_OUT", "PASSWORD_EXPIRED", "STAGED", "DEPROVISIONED"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "login", "email", "firstName", "lastName", "status", "created", "lastLogin"])
+    for n in range(rows):
+        status = statuses[n % len(statuses)]
+        last_login = "" if status == "STAGED" else f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T09:30:00.000+02:00"
+        writer.writerow(
+            [f"00u{n:017d}", f"okta-{n:05d}@example.com", emails[n % len(emails)], "F", "L", status, "2025-01-06T08:00:00.000Z", last_login]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def job_okta_import(rows: int = IMPORT_ROWS) -> dict:
+    """A 25,000-row Okta export through the Okta preset: upload (preset guessed from the header),
+    check, apply — as the Celery tasks run them, rolled back at the end."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from access_reviews.imports.jobs import job_apply, job_check, job_request_apply, job_set_mapping, job_upload
+    from access_reviews.imports.presets import PRESETS
+    from access_reviews.models import ImportKind, ImportStatus, System
+    from grc.accounts.models import User
+    from grc.scale.seed import last_seed
+
+    lead = User.objects.get(pk=last_seed().details["bench_lead"])
+    data = okta_csv(rows)
+    result: dict = {"rows": rows}
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            started = time.monotonic()
+            system = System.objects.create(name=f"Bench Okta import {now:%Y%m%d%H%M%S}", owner=lead, created_at=now)
+            job = job_upload(kind=ImportKind.ACCOUNTS, system=system, filename="okta-users.csv", data=data, by=lead, now=now, preset="okta")
+            if job.status == ImportStatus.MAPPING:
+                job = job_set_mapping(job=job, mapping=PRESETS["okta"].mapping(job.header), by=lead, now=now)
+            job = job_check(job_id=job.pk, now=now)
+            checked = time.monotonic()
+            job = job_request_apply(job=job, import_good_rows=True, confirm_downgrades=True, by=lead, now=now)
+            job = job_apply(job_id=job.pk, now=now)
+            finished = time.monotonic()
+            result.update(
+                seconds=round(finished - started, 2),
+                check_seconds=round(checked - started, 2),
+                apply_seconds=round(finished - checked, 2),
+                status=job.status,
+                summary={k: v for k, v in job.summary.items() if isinstance(v, int)},
+            )
+            if job.status != ImportStatus.APPLIED:
+                result["failure"] = job.failure
+            raise Rollback
+    except Rollback:
+        pass
+    return result
+
+
+def trivy_json(findings: int) -> bytes:
+    """A Trivy (SchemaVersion 2) report of 50 images with ``findings`` vulnerabilities in all."""
+    per_image = max(1, findings // 50)
+    results = []
+    for image in range(50):
+        vulnerabilities = [
+            {
+                "VulnerabilityID": f"CVE-2026-{image:02d}{n:04d}",
+                "PkgName": f"lib{n % 300}",
+                "InstalledVersion": "1.0.0",
+                "FixedVersion": "1.0.1",
+                "Severity": ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")[n % 5],
+                "Title": f"Bench vulnerability {n} in lib{n % 300}",
+            }
+            for n in range(per_image)
+        ]
+        results.append(
+            {
+                "Target": f"registry.example.com/bench-{image:02d}:1.0 (debian 12.5)",
+                "Class": "os-pkgs",
+                "Type": "debian",
+                "Vulnerabilities": vulnerabilities,
+            }
+        )
+    report = {
+        "SchemaVersion": 2,
+        "CreatedAt": "2026-12-01T02:00:00Z",
+        "ArtifactName": "bench",
+        "ArtifactType": "container_image",
+        "Results": results,
+    }
+    return json.dumps(report).encode("utf-8")
+
+
+def job_trivy_import(findings: int = TRIVY_FINDINGS) -> dict:
+    """A 10,000-finding Trivy report through the scan import (parse, match, write findings and
+    their obligations), then the same report again (every finding updated, none duplicated);
+    rolled back, and the stored report file deleted."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from assets.services.scan_import import scan_import
+    from grc.accounts.models import User
+    from grc.scale.seed import last_seed
+
+    lead = User.objects.get(pk=last_seed().details["bench_lead"])
+    data = trivy_json(findings)
+    result: dict = {"findings": findings, "report_mb": round(len(data) / 1e6, 1)}
+    stored = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            started = time.monotonic()
+            scan, summary = scan_import(data=data, filename="trivy.json", format="trivy", by=lead, now=now)
+            first = time.monotonic()
+            stored.append(scan.report)
+            again, again_summary = scan_import(data=data, filename="trivy.json", format="trivy", by=lead, now=now)
+            stored.append(again.report)
+            result.update(
+                seconds=round(first - started, 2),
+                reimport_seconds=round(time.monotonic() - first, 2),
+                summary={k: v for k, v in vars(summary).items() if isinstance(v, int)},
+                reimport_summary={k: v for k, v in vars(again_summary).items() if isinstance(v, int)},
+            )
+            raise Rollback
+    except Rollback:
+        pass
+    for report in stored:
+        if report:
+            report.storage.delete(report.name)
+    return result
+
+
 def job_verify() -> dict:
     import io
 
@@ -238,6 +378,8 @@ JOBS = {
     "credentials": job_credentials,
     "sweep": job_sweep,
     "import": job_import,
+    "okta_import": job_okta_import,
+    "trivy_import": job_trivy_import,
     "verify": job_verify,
     "evidence": job_evidence,
 }
