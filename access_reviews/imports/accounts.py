@@ -19,7 +19,16 @@ from django.db import connection
 
 from access_reviews.flags import FLAG_FIELDS, AccountFacts, account_flags, flag_values, is_privileged_role
 from access_reviews.imports.presets import Preset, norm
-from access_reviews.imports.values import CellError, mask_email, mask_name, read_bool, read_datetime, read_mfa, read_text
+from access_reviews.imports.values import (
+    CellError,
+    mapping_column_problems,
+    mask_email,
+    mask_name,
+    read_bool,
+    read_datetime,
+    read_mfa,
+    read_text,
+)
 from access_reviews.models import AccessRequest, Account, Person, PersonStatus, RequestStatus, System
 from grc.crypto import blind_index
 from grc.csvio import CsvRow, RowError
@@ -67,19 +76,10 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
 
 
 def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:
-    problems = []
-    if not mapping.get("account"):
-        problems.append("Choose the column that holds the account name.")
-    for target, column in mapping.items():
-        if target not in FIELDS:
-            problems.append(f"Unknown field {target}.")
-        elif column and column not in header:
-            problems.append(f"The file has no column named {column!r} (for {FIELDS[target][0]}).")
+    problems = [] if mapping.get("account") else ["Choose the column that holds the account name."]
     # one column may be both the account and the person's email (Google Workspace: the address is the login)
-    columns = [c for target, c in mapping.items() if c and not (target == "email" and c == mapping.get("account"))]
-    if len(columns) != len(set(columns)):
-        problems.append("Each column can be used for one field only.")
-    return problems
+    labels = {target: label for target, (label, _required, _names) in FIELDS.items()}
+    return problems + mapping_column_problems(mapping, header, labels, email_may_share="account", shared_words="account name")
 
 
 @dataclass

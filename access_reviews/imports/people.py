@@ -30,7 +30,7 @@ from typing import Any, TypeVar, cast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from access_reviews.imports.values import CellError, mask_email, mask_name, read_datetime, read_text
+from access_reviews.imports.values import CellError, mapping_column_problems, mask_email, mask_name, read_datetime, read_text
 from access_reviews.models import Person, PersonKind, PersonStatus
 from access_reviews.services.registry import person_create, person_reinstate, person_terminate, person_update
 from grc.crypto import blind_index
@@ -131,20 +131,14 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
 
 
 def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:
-    problems = []
-    for target in REQUIRED:
-        if not mapping.get(target):
-            problems.append(f"Choose the column that holds the {FIELDS[target][0][:1].lower() + FIELDS[target][0][1:]}.")
-    for target, column in mapping.items():
-        if target not in FIELDS:
-            problems.append(f"Unknown field {target}.")
-        elif column and column not in header:
-            problems.append(f"The file has no column named {column!r} (for {FIELDS[target][0]}).")
+    problems = [
+        f"Choose the column that holds the {FIELDS[target][0][:1].lower() + FIELDS[target][0][1:]}."
+        for target in REQUIRED
+        if not mapping.get(target)
+    ]
     # one column may be both the person key and the email (an export without employee numbers)
-    columns = [column for target, column in mapping.items() if column and not (target == "email" and column == mapping.get("person_id"))]
-    if len(columns) != len(set(columns)):
-        problems.append("Each column can be used for one field only (the email column may also be the person id).")
-    return problems
+    labels = {target: label for target, (label, *_rest) in FIELDS.items()}
+    return problems + mapping_column_problems(mapping, header, labels, email_may_share="person_id", shared_words="person id")
 
 
 def goes_straight_to_check(header: list[str]) -> bool:

@@ -98,3 +98,23 @@ def mask_email(email: str) -> str:
 def mask_name(name: str) -> str:
     """``Jane Doe`` → ``J*** D***`` (each word's first letter), for the same reason as ``mask_email``."""
     return " ".join(f"{word[:1]}***" for word in name.split())
+
+
+def mapping_column_problems(
+    mapping: dict[str, str], header: list[str], labels: dict[str, str], *, email_may_share: str, shared_words: str
+) -> list[str]:
+    """What is wrong with a column mapping of either import, whatever its required fields: an
+    unknown target, a column the file lacks, or a column used twice — except that the email column
+    may also be ``email_may_share`` (the account or person key of an export keyed by address)."""
+    problems = []
+    for target, column in mapping.items():
+        if target not in labels:
+            problems.append(f"Unknown field {target}.")
+        elif column and column not in header:
+            problems.append(f"The file has no column named {column!r} (for {labels[target]}).")
+    columns = [
+        column for target, column in mapping.items() if column and not (target == "email" and column == mapping.get(email_may_share))
+    ]
+    if len(columns) != len(set(columns)):
+        problems.append(f"Each column can be used for one field only (the email column may also be the {shared_words}).")
+    return problems

@@ -204,7 +204,7 @@ def test_account_and_email_may_share_a_column_but_other_fields_may_not():
     header = ["Email Address [Required]", "Status [READ ONLY]"]
     assert mapping_problems({"account": "Email Address [Required]", "email": "Email Address [Required]"}, header) == []
     assert mapping_problems({"account": "Email Address [Required]", "enabled": "Email Address [Required]"}, header) == [
-        "Each column can be used for one field only."
+        "Each column can be used for one field only (the email column may also be the account name)."
     ]
 
 
