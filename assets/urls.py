@@ -29,6 +29,7 @@ urlpatterns = [
     path("vulnerabilities/", vulns.overview, name="vulnerabilities"),
     path("vulnerabilities/scans/new/", vulns.scan_create, name="scan_create"),
     path("vulnerabilities/scans/import/", vulns.scan_import, name="scan_import"),
+    path("vulnerabilities/scans/import/<int:pk>/", vulns.scan_import_job, name="scan_import_job"),
     path("vulnerabilities/scans/<int:pk>/", vulns.scan_detail, name="scan_detail"),
     path("vulnerabilities/scans/<int:pk>/assign/", vulns.scan_target_assign, name="scan_target_assign"),
     path("vulnerabilities/pentests/new/", vulns.pentest_create, name="pentest_create"),

@@ -445,6 +445,10 @@ CELERY_BEAT_SCHEDULE["pack-leases"] = {"task": "grc.evidence.tasks.sweep_pack_le
 IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=600)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE["import-leases"] = {"task": "access_reviews.tasks.sweep_import_leases", "schedule": 60.0}
+# The import page's scanner reports are read in Celery under a lease (assets.services.scan_import_jobs).
+SCAN_IMPORT_LEASE_SECONDS = env.int("SCAN_IMPORT_LEASE_SECONDS", default=600)
+SCAN_IMPORT_MAX_ATTEMPTS = env.int("SCAN_IMPORT_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["scan-import-leases"] = {"task": "assets.tasks.sweep_scan_import_leases", "schedule": 60.0}
 # Evidence packs and certification letters are PAdES-signed PDFs (grc/pdf_signing.py, README "Signed
 # PDFs"): the organisation's key and certificate (PEM, the chain may follow the certificate) come from
 # the environment; production issues no pack or letter without them and `check --deploy` reports it.

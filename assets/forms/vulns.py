@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
+from pathlib import PurePath
 from typing import cast
 
 from django import forms
 
-from assets.files import check_report, scan_import_max_bytes
+from assets.files import ALLOWED_REPORT_EXTENSIONS, check_report, scan_import_max_bytes
 from assets.forms.inventory import TEXTAREA, UserChoiceField, owner_choices
 from assets.models import Asset, Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
-from assets.scanners import FORMATS
+from assets.scanners import FORMATS, ScanFormatError, detect_format
+from grc.files import content_matches
 from grc.forms import DateTimeInput, StyledForm, StyledModelForm
 
 COUNT_FIELDS = ["critical_count", "high_count", "medium_count", "low_count"]
@@ -173,7 +176,52 @@ class ScanImportForm(StyledForm):
         limit = scan_import_max_bytes()
         if upload.size > limit:
             raise forms.ValidationError(f"The report is larger than {limit // (1024 * 1024)} MB: split the scan or export fewer targets.")
+        extension = PurePath(upload.name).suffix.lower()
+        if extension not in IMPORT_EXTENSIONS:
+            raise forms.ValidationError(f"Upload the report as the scanner wrote it: one of {', '.join(sorted(IMPORT_EXTENSIONS))}.")
+        if not content_matches(upload, extension):
+            raise forms.ValidationError(f"The file's content is not a {extension[1:].upper()} file.")
         return upload
+
+    def clean(self):
+        """The cheap sniff of the format (the full parse runs in the worker, ``scan_import_jobs``):
+        a file of no known format, or not of the chosen one, is refused here, next to the field."""
+        cleaned = super().clean() or {}
+        upload, chosen = cleaned.get("file"), cleaned.get("format")
+        if upload is None or not chosen:
+            return cleaned
+        sample = sniff_sample(upload)
+        try:
+            if chosen == "auto":
+                detect_format(sample)
+            elif not FORMATS[chosen][1].looks_like(sample):
+                label = FORMATS[chosen][0]
+                self.add_error("file", f"This file does not look like a {label} report: choose “Detect from the file” or another format.")
+        except ScanFormatError as error:
+            self.add_error("file", str(error))
+        return cleaned
+
+
+# what a scanner writes (a PDF, HTML or spreadsheet report has no findings the parsers read)
+IMPORT_EXTENSIONS = ALLOWED_REPORT_EXTENSIONS - {".pdf", ".zip", ".xlsx", ".html", ".htm"}
+SNIFF_HEAD, SNIFF_TAIL = 65536, 4096  # what the parsers' ``looks_like`` read at most (openvas: 64 KB; grype: the tail)
+
+
+def sniff_sample(upload) -> bytes:
+    """The start and the end of the upload, as the parsers' ``looks_like`` read them, without
+    reading a 50 MB file into memory; UTF-16 text (PowerShell's ``>``) as UTF-8, as ``parse`` does."""
+    upload.seek(0)
+    head = upload.read(SNIFF_HEAD)
+    tail = b""
+    if upload.size > SNIFF_HEAD + SNIFF_TAIL:
+        upload.seek(upload.size - SNIFF_TAIL)
+        tail = b"\n" + upload.read(SNIFF_TAIL)
+    elif upload.size > SNIFF_HEAD:
+        tail = upload.read()
+    upload.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="ignore").encode("utf-8")
+    return head + tail
 
 
 class TargetAssignForm(StyledForm):

@@ -260,3 +260,53 @@ class Finding(models.Model):
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open and now >= self.due_at
+
+
+class ScanImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ScanImportJob(models.Model):
+    """A scanner report uploaded on the import page, read in Celery (``assets.services.scan_import_jobs``).
+
+    The upload is kept under ``MEDIA_ROOT`` only until the worker is done with it: the scan keeps
+    its own copy of the report, and a refused file is deleted too (the lead still has it). The
+    worker holds a lease (``grc.jobs``): a job whose worker died is run again by the sweep, or
+    failed with the reason after ``SCAN_IMPORT_MAX_ATTEMPTS``. ``failure`` is the parser's
+    message, which never quotes the file.
+    """
+
+    upload = models.FileField(upload_to="assets/scan-imports/%Y/", blank=True, max_length=300)
+    upload_sha256 = models.CharField("upload SHA-256", max_length=64, blank=True)
+    filename = models.CharField(max_length=200)
+    format = models.CharField("report format", max_length=30, default="auto", help_text="A parser key, or auto (detect).")
+    scope = models.TextField(blank=True)
+    full_scope = models.BooleanField(default=False)
+    asset_ids = models.JSONField(default=list, blank=True, help_text="Assets the lead linked on the form (ids).")
+    status = models.CharField(max_length=10, choices=ScanImportStatus.choices, default=ScanImportStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="imports started, a worker that died included")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="the worker holds the job until then")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="when the worker last claimed the job")
+    scan = models.ForeignKey(VulnerabilityScan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.JSONField(default=dict, blank=True, help_text="ImportSummary.as_dict() of the import")
+    failure = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="scan_import_job_lease")]
+
+    def __str__(self) -> str:
+        return f"scan import {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets:scan_import_job", args=[self.pk])
+
+    @property
+    def working(self) -> bool:
+        return self.status in (ScanImportStatus.QUEUED, ScanImportStatus.RUNNING)

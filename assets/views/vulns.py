@@ -28,9 +28,19 @@ from assets.forms.vulns import (
     TargetAssignForm,
     active_assets,
 )
-from assets.models import Finding, FindingStatus, PenetrationTest, ReleaseScan, ScanResult, VulnerabilityScan
+from assets.models import (
+    Finding,
+    FindingStatus,
+    PenetrationTest,
+    ReleaseScan,
+    ScanImportJob,
+    ScanImportStatus,
+    ScanResult,
+    VulnerabilityScan,
+)
 from assets.scanners import FORMATS
 from assets.services import scan_import as importer
+from assets.services import scan_import_jobs as import_jobs
 from assets.services import vulns
 from assets.services.programme import PENTEST, SCAN
 from assets.views.common import add_errors
@@ -138,37 +148,36 @@ def scan_detail(request, pk: int):
 @role_required(*SECURITY_LEAD)
 @require_http_methods(["GET", "POST"])
 def scan_import(request):
-    """Import a scanner's report: its findings are read from the file (issue 24)."""
+    """Upload a scanner's report (issue 24): the page checks the file's size and format, the
+    import itself runs in Celery (``assets.services.scan_import_jobs``) and the job page follows it."""
     form = ScanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            scan, summary = importer.scan_import(
-                data=upload.read(),
-                filename=upload.name,
-                format=form.cleaned_data["format"],
-                scope=form.cleaned_data["scope"] or None,
-                full_scope=form.cleaned_data["full_scope"],
-                assets=list(form.cleaned_data["assets"] or []),
-                by=request.user,
-                now=timezone.now(),
-                request=request,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            if summary.already_imported:
-                messages.info(request, "This report was already imported: its findings are up to date, nothing was added.")
-            else:
-                parts = [f"{summary.created} new", f"{summary.updated} already known", f"{summary.closed_fixed} closed as fixed"]
-                parts += [f"{summary.reopened} reopened"] if summary.reopened else []
-                parts += [f"{summary.informational} informational"] if summary.informational else []
-                unmatched = f"; {len(summary.unmatched_targets)} target(s) to assign below" if summary.unmatched_targets else ""
-                messages.success(request, f"Report imported: {', '.join(parts)} finding(s){unmatched}.")
-            return redirect(scan.get_absolute_url())
+        job = import_jobs.scan_import_request(
+            upload=form.cleaned_data["file"],
+            format=form.cleaned_data["format"],
+            scope=form.cleaned_data["scope"],
+            full_scope=form.cleaned_data["full_scope"],
+            assets=list(form.cleaned_data["assets"] or []),
+            by=request.user,
+            now=timezone.now(),
+            request=request,
+        )
+        return redirect(job.get_absolute_url())
     how = [(label, how_to) for label, _module, how_to in FORMATS.values()]
     status = 400 if request.method == "POST" else 200
     return render(request, "assets/scan_import.html", {"form": form, "how_to_export": how}, status=status)
+
+
+@role_required(*SECURITY_LEAD)
+@require_http_methods(["GET"])
+def scan_import_job(request, pk: int):
+    """An import in Celery: "Importing …" (the page refreshes itself), then the scan with what the
+    import did, or the parser's message and the word that nothing was written."""
+    job = get_object_or_404(ScanImportJob.objects.select_related("scan", "created_by"), pk=pk)
+    if job.status == ScanImportStatus.DONE and job.scan is not None:
+        (messages.info if job.summary.get("already_imported") else messages.success)(request, import_jobs.summary_words(job.summary))
+        return redirect(job.scan.get_absolute_url())
+    return render(request, "assets/scan_import_job.html", {"job": job, "working": job.working})
 
 
 @role_required(*SECURITY_LEAD)

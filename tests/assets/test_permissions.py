@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assets import urls as asset_urls
 from assets.imports import import_upload
+from assets.models import ScanImportJob
 from assets.services.deletion import deletion_request_create
 from assets.services.vulns import finding_create, pentest_record, release_create, scan_record
 from tests.assets.conftest import client_for
@@ -30,6 +31,7 @@ LEAD_PAGES = {
     "import_detail",
     "scan_create",
     "scan_import",
+    "scan_import_job",
     "pentest_create",
 }
 LEAD_PAGES |= {
@@ -79,6 +81,7 @@ def world(make_asset, lead):
     deletion = deletion_request_create(
         data={"reference": "AMZ-1", "received_at": now, "scope": "seller", "responsible": lead}, stores=[store], by=lead, now=now
     )
+    scan_job = ScanImportJob.objects.create(filename="trivy.json", status="failed", failure="The file is empty.", created_by=lead)
     job = import_upload(filename="a.csv", data=f"tag,name,kind,owner\nS-1,App,software,{lead.username}\n".encode(), by=lead, now=now)
     args = {
         "detail": [store.asset_id],
@@ -91,6 +94,7 @@ def world(make_asset, lead):
         "import_cancel": [job.pk],
         "scan_detail": [scan.pk],
         "scan_target_assign": [scan.pk],
+        "scan_import_job": [scan_job.pk],
         "pentest_detail": [test.pk],
         "release_detail": [release.pk],
         "release_result": [release.pk],

@@ -230,17 +230,22 @@ def test_a_10000_finding_trivy_report_imports_within_30_seconds_and_reimports_wi
     assert (again.created, again.updated) == (0, 10_000) and Finding.objects.count() == 10_000
 
 
-# --- the page -------------------------------------------------------------------------------
-def test_the_lead_imports_a_report_on_the_page_and_assigns_an_unmatched_target(lead_client, lead, make_asset):
+# --- the page (the import itself runs in Celery: tests/assets/test_scan_import_jobs.py) -----
+def test_the_lead_imports_a_report_on_the_page_and_assigns_an_unmatched_target(
+    lead_client, lead, make_asset, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     page = lead_client.get(reverse("assets:vulnerabilities"))
     assert reverse("assets:scan_import") in page.content.decode()
     upload = SimpleUploadedFile("trivy.json", TRIVY.read_bytes(), content_type="application/json")
-    response = lead_client.post(reverse("assets:scan_import"), {"file": upload, "format": "auto", "full_scope": "on"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the queued task runs (eagerly) after the commit
+        queued = lead_client.post(reverse("assets:scan_import"), {"file": upload, "format": "auto", "full_scope": "on"})
+    response = lead_client.get(queued.url, follow=True)  # the job page, done: on to the scan
     assert response.status_code == 200
     scan = VulnerabilityScan.objects.get()
+    assert response.redirect_chain == [(scan.get_absolute_url(), 302)]
     html = response.content.decode()
     assert "8 new" in html and "CVE-2023-45853" in html and 'data-testid="unmatched-targets"' in html and "informational" in html
     assert scan.full_scope and scan.unmatched_targets == [IMAGE]
@@ -250,14 +255,20 @@ def test_the_lead_imports_a_report_on_the_page_and_assigns_an_unmatched_target(l
     assert set(scan.findings.values_list("asset", flat=True)) == {asset.pk}
 
 
-def test_a_bad_file_on_the_page_is_an_error_next_to_the_field_and_nothing_written(lead_client):
+def test_a_bad_file_on_the_page_is_an_error_next_to_the_field_and_nothing_written(lead_client, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
-    upload = SimpleUploadedFile("trivy.json", TRIVY.read_bytes()[:300], content_type="application/json")
-    response = lead_client.post(reverse("assets:scan_import"), {"file": upload, "format": "trivy"})
+    upload = SimpleUploadedFile("trivy.json", b"<html>not a report</html>", content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lead_client.post(reverse("assets:scan_import"), {"file": upload, "format": "trivy"})
     assert response.status_code == 400 and "is-invalid" in response.content.decode()
     assert counts() == (0, 0, 0)
+    truncated = SimpleUploadedFile("trivy.json", TRIVY.read_bytes()[:300], content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):  # it looks like Trivy: the worker's full parse refuses it
+        queued = lead_client.post(reverse("assets:scan_import"), {"file": truncated, "format": "trivy"})
+    failed = lead_client.get(queued.url)
+    assert "The file is not valid JSON (it may be cut short)" in failed.content.decode() and counts() == (0, 0, 0)
 
 
 def test_only_the_security_lead_imports_or_assigns(staff_client, manager_client):
