@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -27,7 +27,7 @@ from django.db import transaction
 
 from access_reviews.imports import accounts as account_import
 from access_reviews.imports import people as people_import
-from access_reviews.imports.presets import CUSTOM, PRESETS, guess_preset, preset_for
+from access_reviews.imports.presets import CUSTOM, PRESETS, guess_preset, preset_for, wrong_format_message
 from access_reviews.models import Account, ImportJob, ImportKind, ImportStatus, Person, PersonStatus, System, TaskReason
 from access_reviews.services.deprovision import task_open, verify_after_import
 from access_reviews.services.training import training_sync_person
@@ -61,6 +61,8 @@ def job_upload(
     header, rows = read_csv(data)
     if not rows:
         raise CsvFileError("The file has a header but no rows.")
+    if kind == ImportKind.ACCOUNTS and (wrong := wrong_format_message(preset, header)):
+        raise CsvFileError(wrong)  # another tool's file read as the chosen one would import wrong values
     job = ImportJob.objects.create(
         kind=kind,
         system=system,
@@ -72,13 +74,10 @@ def job_upload(
         created_at=now,
     )
     if kind == ImportKind.PEOPLE:
-        remembered = _last_people_mapping(header)
-        if people_import.goes_straight_to_check(header) or remembered:
-            job.mapping, job.status = remembered or dict(people_import.IDENTITY), ImportStatus.CHECKING
-            job.mapping_from = "user" if remembered else ""  # confirmed on an earlier import of this export
+        job.mapping, job.mapping_from = people_mapping_for(header)
+        if job.mapping_from != "guess":
+            job.status = ImportStatus.CHECKING
             _queue("check_import", job.pk)
-        else:  # another export (Google Workspace, Okta, Entra ID, an HR system): the user confirms the guess
-            job.mapping, job.mapping_from = people_import.guess_mapping(header), "guess"
     else:
         _accounts_start(job, cast(System, system), header, preset)  # an accounts import names its system (the upload view)
     job.save(update_fields=["mapping", "status", "preset", "mapping_from"])
@@ -113,22 +112,38 @@ def job_set_mapping(*, job: ImportJob, mapping: dict[str, str], by, now: datetim
     return job
 
 
-def _accounts_start(job: ImportJob, system: System, header: list[str], chosen: str) -> None:
-    """The preset and mapping of a new accounts import. The system's saved mapping is used when the
-    file has its columns (and the user chose no other source); else a preset (chosen, or guessed
-    from the header) maps the columns, straight to the check when the file has all it expects;
-    else the user confirms a guessed mapping."""
-    saved_mapping, saved_preset = System.objects.values_list("column_mapping", "import_preset").get(pk=system.pk)  # as saved, not as loaded
+@dataclass(frozen=True)
+class AccountsMapping:
+    preset: str  # a key of PRESETS, or CUSTOM
+    mapping: dict[str, str]
+    mapping_from: str  # "saved", "preset" or "guess"
+    ready: bool  # checked straight away: no one needs to confirm the mapping
+
+
+def accounts_mapping_for(header: list[str], chosen: str, *, saved_mapping: dict[str, str], saved_preset: str) -> AccountsMapping:
+    """The preset and mapping of an accounts file with this header (the upload page and the API's
+    file import). The system's saved mapping is used when the file has its columns (and the user
+    chose no other source); else a preset (chosen, or guessed from the header) maps the columns,
+    ready when the file has all it expects; else a guessed mapping that someone confirms."""
     preset_key = chosen if chosen in PRESETS or chosen == CUSTOM else guess_preset(header)
     if saved_mapping and not account_import.mapping_problems(saved_mapping, header) and (not chosen or chosen == saved_preset):
-        job.preset, job.mapping, job.mapping_from, job.status = saved_preset, saved_mapping, "saved", ImportStatus.CHECKING
-    elif (preset := preset_for(preset_key)) is not None:
-        job.preset, job.mapping, job.mapping_from = preset_key, preset.mapping(header), "preset"
-        if preset.complete(header) and not account_import.mapping_problems(job.mapping, header):
-            job.status = ImportStatus.CHECKING
-    else:
-        job.preset, job.mapping, job.mapping_from = CUSTOM, account_import.guess_mapping(header), "guess"
-    if job.status == ImportStatus.CHECKING:
+        return AccountsMapping(saved_preset, saved_mapping, "saved", ready=True)
+    if (preset := preset_for(preset_key)) is not None:
+        mapping = preset.mapping(header)
+        return AccountsMapping(
+            preset_key, mapping, "preset", ready=preset.complete(header) and not account_import.mapping_problems(mapping, header)
+        )
+    return AccountsMapping(CUSTOM, account_import.guess_mapping(header), "guess", ready=False)
+
+
+def _accounts_start(job: ImportJob, system: System, header: list[str], chosen: str) -> None:
+    """The preset and mapping of a new accounts import (``accounts_mapping_for``): checked straight
+    away when ready, else the user confirms the mapping."""
+    saved_mapping, saved_preset = System.objects.values_list("column_mapping", "import_preset").get(pk=system.pk)  # as saved, not as loaded
+    found = accounts_mapping_for(header, chosen, saved_mapping=saved_mapping, saved_preset=saved_preset)
+    job.preset, job.mapping, job.mapping_from = found.preset, found.mapping, found.mapping_from
+    if found.ready:
+        job.status = ImportStatus.CHECKING
         _queue("check_import", job.pk)
 
 
@@ -156,6 +171,18 @@ def job_set_preset(*, job: ImportJob, preset: str, by, now: datetime, request=No
     job.save(update_fields=["preset", "status", "mapping", "mapping_from"])
     record_event("access_reviews.import.preset_set", request=request, actor=by, obj=job, message=f"preset={preset}")
     return job
+
+
+def people_mapping_for(header: list[str]) -> tuple[dict[str, str], str]:
+    """The mapping of a people file with this header and where it came from (the upload page and
+    the API's file import): the one confirmed for the last file with this header ("user"), our
+    template's names (""), else a guess from the names that someone confirms ("guess")."""
+    remembered = _last_people_mapping(header)
+    if remembered:
+        return remembered, "user"
+    if people_import.goes_straight_to_check(header):
+        return dict(people_import.IDENTITY), ""
+    return people_import.guess_mapping(header), "guess"
 
 
 def _last_people_mapping(header: list[str]) -> dict[str, str]:

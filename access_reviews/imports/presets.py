@@ -317,3 +317,35 @@ def guess_preset(header: list[str]) -> str:
     if not matching:
         return CUSTOM
     return max(matching, key=lambda preset: len(preset.signature)).key
+
+
+# how the refusal of a file that is not the chosen tool's export names that export
+EXPORT_NAMES = {
+    "aws_iam": "an AWS IAM credential report",
+    "google_workspace": "a Google Workspace users export",
+    "okta": "an Okta users export",
+    "entra": "a Microsoft Entra ID users export",
+    "github": "a GitHub organisation members export",
+    "ldap_csvde": "an Active Directory csvde export",
+    "jumpcloud": "a JumpCloud users export",
+}
+
+
+def missing_signature(preset: Preset, header: list[str]) -> list[str]:
+    """The preset's signature columns this header lacks (``login or username`` for a choice)."""
+    names = {norm(column) for column in header}
+    return [" or ".join(options) for options in preset.signature if not any(norm(n) in names for n in options)]
+
+
+def wrong_format_message(chosen: str, header: list[str]) -> str:
+    """Why a file is not the export of the tool the user chose ("" when it is, or when the user
+    chose none or ``custom``). Read as that tool, another tool's file would map a column or two by
+    chance and import wrong values (an Okta status read as an AWS column), so it is refused whole."""
+    preset = preset_for(chosen)
+    if preset is None or preset.matches(header):
+        return ""
+    export = EXPORT_NAMES.get(preset.key, f"a {preset.label} export")
+    return (
+        f"This file does not look like {export}: it has no column {', '.join(missing_signature(preset, header))}. "
+        "Choose the tool it came from, or 'Guess from the header'."
+    )

@@ -25,7 +25,9 @@ import zlib
 
 from django.conf import settings
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
+
+from grc.csvio import MAX_CSV_BYTES
 
 MAX_DEPTH = 20  # the deepest body any endpoint accepts is 3 levels; 20 leaves room without risk
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -141,6 +143,67 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError(f"The JSON body is nested deeper than {self.max_depth} levels.")
         except ValueError as error:  # JSONDecodeError, and numbers over Python's digit limit
             raise exceptions.ParseError(f"JSON parse error - {error}")
+
+
+# --- CSV files (the identity and HR exports' file imports) ------------------------------------
+MULTIPART_SLACK = 1024 * 1024  # a multipart body carries its fields and boundaries besides the file
+
+
+def csv_max_bytes() -> int:
+    """The largest CSV file an import takes: ``API_CSV_MAX_BYTES`` if set, never more than what
+    ``grc.csvio.read_csv`` reads (the upload page's limit too)."""
+    return min(int(getattr(settings, "API_CSV_MAX_BYTES", MAX_CSV_BYTES)), MAX_CSV_BYTES)
+
+
+def csv_too_large(length: int | None = None) -> Exception:
+    from grc.api.errors import BodyTooLarge  # here: grc.api.errors imports DRF's views, which load this parser
+
+    limit = csv_max_bytes()
+    size = f"The file has {length} bytes; " if length is not None else "The file is larger than the limit: "
+    return BodyTooLarge(
+        f"{size}CSV files up to {limit} bytes ({limit // (1024 * 1024)} MB) are accepted. "
+        "Split the export, or send it gzip-compressed (Content-Encoding: gzip) if it is smaller once compressed."
+    )
+
+
+def check_csv_body_size(request) -> None:
+    """``Content-Length`` against the CSV limit, before anything is read (replaces the JSON body
+    limit on a file import; a multipart body may carry its fields besides the file)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise exceptions.ParseError("Content-Length is not a number.")
+    multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/")
+    if length > csv_max_bytes() + (MULTIPART_SLACK if multipart else 0):
+        raise csv_too_large(length)
+
+
+class RawCsvParser(BaseParser):
+    """A CSV file sent as the body (``Content-Type: text/csv``, gzip-compressed or not), as bytes:
+    reading it is ``grc.csvio.read_csv``'s job. Read at most ``csv_max_bytes`` (and as much once
+    decompressed), so a body that does not say its length is cut off too."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return b""
+        meta = getattr((parser_context or {}).get("request"), "META", {})
+        limit = csv_max_bytes()
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise csv_too_large()
+        coding = meta.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if coding == "gzip":
+            from grc.api.errors import BodyTooLarge  # here: grc.api.errors imports DRF's views, which load this parser
+
+            try:
+                raw = gunzip(raw, limit)
+            except BodyTooLarge:
+                raise csv_too_large()
+        elif coding not in IDENTITY:
+            raise exceptions.UnsupportedMediaType(coding[:40], detail="The only Content-Encoding accepted is gzip.")
+        return raw
 
 
 def _refuse_constant(name: str):

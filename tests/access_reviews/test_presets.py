@@ -19,7 +19,7 @@ from access_reviews.imports.values import CellError, read_datetime
 from access_reviews.models import Account, DeprovisionTask, ImportJob, ImportStatus
 from access_reviews.services.registry import person_terminate
 from access_reviews.services.service_accounts import account_service_decide
-from grc.csvio import read_csv
+from grc.csvio import CsvFileError, read_csv
 from tests.access_reviews.conftest import NOW
 from tests.conftest import signed_in
 
@@ -337,3 +337,26 @@ def test_entra_github_ldap_and_jumpcloud_values(registry, lead, django_capture_o
     assert ldap["sleaver"].last_login_at == datetime(2025, 10, 29, 15, 0, 11, tzinfo=UTC) and ldap["ogone"].last_login_at is None
     jumpcloud = found["jumpcloud"]  # saved with semicolons
     assert jumpcloud["sam.leaver"].enabled and jumpcloud["sam.leaver"].mfa == "yes" and not jumpcloud["olaf.gone"].enabled
+
+
+def test_a_file_of_another_tool_than_the_source_chosen_is_refused_next_to_the_file(system, lead, lead_client):
+    """An Okta file uploaded as an AWS credential report: refused with what is missing, and no job."""
+    url = reverse("access_reviews:accounts_import", args=[system.pk])
+    response = lead_client.post(url, {"file": SimpleUploadedFile("okta.csv", sample("okta"), content_type="text/csv"), "preset": "aws_iam"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "This file does not look like an AWS IAM credential report: it has no column user, arn, password_enabled, mfa_active. "
+        "Choose the tool it came from, or 'Guess from the header'."
+    ]
+    assert "does not look like an AWS IAM credential report" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    with pytest.raises(
+        CsvFileError,
+        match="not look like an Okta users export: it has no column status, last login or lastlogin, first name or firstname[.]",
+    ):
+        job_upload(kind="accounts", system=system, filename="x.csv", data=sample("github"), by=lead, now=NOW, preset="okta")
+    assert not ImportJob.objects.exists()
+    # the right file with that source, "custom" and no choice at all still upload
+    for key, preset in (("aws_iam", "aws_iam"), ("okta", "custom"), ("okta", "")):
+        job_upload(kind="accounts", system=system, filename="x.csv", data=sample(key), by=lead, now=NOW, preset=preset)
+    assert ImportJob.objects.count() == 3

@@ -104,6 +104,16 @@ def made(key: str) -> Callable[[Any], Any]:
     return find
 
 
+def scan_import_job(portal) -> int:
+    """A scan import that failed (the seeders queue none; a failed one's page renders without a worker)."""
+    from assets.models import ScanImportJob, ScanImportStatus
+
+    job = ScanImportJob.objects.order_by("pk").first() or ScanImportJob.objects.create(
+        filename="trivy.json", status=ScanImportStatus.FAILED, failure="The file is not valid JSON (it may be cut short): line 3."
+    )
+    return job.pk
+
+
 def control_entry_with_evidence_file(portal) -> int:
     """A control entry with an evidence file (the demo's entries link their evidence): one gets a file on first use."""
     from django.core.files.base import ContentFile
@@ -206,6 +216,7 @@ MATRIX: dict[str, Rule] = {
     "api:asset-detail": API(READERS, NO, gate=LEAD, pk=obj("assets.Asset")),
     "api:asset-list": API(READERS, LEAD),
     "api:system-accounts-sync": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.System")),
+    "api:system-accounts-import": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.System")),
     "api:system-accounts-sync-sessions": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.System")),
     # a sync session is the opening token's own: the lead's matrix token never opened session 999999 (404)
     "api:system-accounts-sync-session-pages": API(
@@ -229,6 +240,7 @@ MATRIX: dict[str, Rule] = {
     "api:account-list": API(READERS, NO, gate=LEAD),
     "api:person-terminate": API(NO, LEAD, gate=READERS, pk=obj("access_reviews.Person", manager__user=AsUser("manager"))),
     "api:person-sync": API(NO, LEAD, gate=READERS),
+    "api:person-import": API(NO, LEAD, gate=READERS),
     "api:person-detail": API(READERS, NO, gate=LEAD, pk=obj("access_reviews.Person", manager__user=AsUser("manager"))),
     "api:person-list": API(READERS, LEAD),
     "admin:logout": R(
@@ -373,6 +385,7 @@ MATRIX: dict[str, Rule] = {
     "assets:rop_edit": R(LEAD, pk=obj("assets.Asset", kind="data_store")),
     "assets:scan_create": R(LEAD),
     "assets:scan_import": R(LEAD),
+    "assets:scan_import_job": R(LEAD, NO, pk=scan_import_job),
     "assets:scan_target_assign": R(NO, LEAD, pk=obj("assets.VulnerabilityScan")),
     "assets:scan_detail": R(READERS, pk=obj("assets.VulnerabilityScan")),
     "assets:vulnerabilities": R(READERS),

@@ -13,6 +13,12 @@ privileged or MFA on away from an account is refused unless ``confirm_downgrades
 A list too large for one request is sent gzip-compressed (``grc.api.parsers``) or through a sync
 session (``…/accounts/sync/sessions/``: begin, pages, commit; ``grc.api.sync_sessions``), whose
 commit is this same sync over all its pages at once (``accounts_sync_run``).
+
+``POST /systems/{id}/accounts/import/`` — the same full sync from the file an identity provider
+wrote (AWS IAM credential report, Okta, Entra ID …), sent as the body (``text/csv``) or multipart
+``file``: read by ``grc.csvio``, its preset and mapping found as on the upload page
+(``access_reviews.imports.jobs.accounts_mapping_for``), planned with the preset's value readers;
+row errors name the file's lines.
 """
 
 from __future__ import annotations
@@ -24,21 +30,25 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access_reviews.access import accounts_visible_to
 from access_reviews.filters import FLAG_CHOICES, filter_flag
 from access_reviews.imports import accounts as account_import
-from access_reviews.imports.jobs import accounts_plan_apply
+from access_reviews.imports.jobs import accounts_mapping_for, accounts_plan_apply
+from access_reviews.imports.presets import CUSTOM, PRESETS, Preset, preset_for, wrong_format_message
 from access_reviews.models import Account, Mfa, System
 from access_reviews.selectors import systems_with_account_counts
 from grc.api import sync_sessions
-from grc.api.areas.people import plan_errors
+from grc.api.areas.people import csv_read, csv_upload, plan_errors, shown_columns
 from grc.api.base import ID_PATTERN, ApiModelSerializer, ApiViewSet, IdFilter, MomentField
 from grc.api.models import SyncSession, SyncStatus
+from grc.api.parsers import RawCsvParser, check_csv_body_size
 from grc.api.schema import ErrorSerializer
 from grc.audit.services import record_event
 
@@ -176,6 +186,52 @@ class AccountSyncResultSerializer(serializers.Serializer):
     tasks = serializers.DictField(child=serializers.IntegerField(), help_text="deprovisioning tasks closed, re-opened, opened")
 
 
+class AccountImportResultSerializer(AccountSyncResultSerializer):
+    preset = serializers.CharField(help_text="the source the file was read as: a preset key, or custom (the names of its columns)")
+
+
+PRESET_KEYS = ["", *PRESETS, CUSTOM]
+CSV_IMPORT_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="unreadable file, wrong format for the preset, no account column, or bad rows"),
+    413: OpenApiResponse(ErrorSerializer, description="the file is larger than the CSV limit"),
+}
+
+
+class CsvImportOptionsSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="true: return the preview and change nothing")
+
+
+class AccountImportOptionsSerializer(CsvImportOptionsSerializer):
+    preset = serializers.ChoiceField(
+        choices=PRESET_KEYS,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="the tool that wrote the file; empty: guessed from the header",
+    )
+    confirm_downgrades = serializers.BooleanField(
+        default=False, help_text="true: apply even though accounts lose privileged or MFA on (see the dry run's downgrades)"
+    )
+
+
+class AccountImportMultipartSerializer(AccountImportOptionsSerializer):
+    file = serializers.FileField(help_text="the CSV file as the identity provider wrote it")
+
+
+def no_account_column(header: list[str], preset: Preset | None) -> serializers.ValidationError:
+    expected = preset.columns["account"] if preset else account_import.FIELDS["account"][2]
+    source = f"a {preset.label} file" if preset else "a file of no known tool"
+    return serializers.ValidationError(
+        {
+            "file": [
+                f"No column of this file holds the account name: {source} has it in a column named "
+                f"{' or '.join(expected)}. The file's columns: {shown_columns(header)}. Choose the preset of the tool that "
+                "wrote it, or upload it on the system's import page to map its columns there."
+            ]
+        }
+    )
+
+
 SESSION_CONFLICT = "The session is committed, abandoned or expired, or a page came out of order: the reason says which."
 SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, description="id of the sync session (from its begin)")
 
@@ -231,7 +287,7 @@ def account_cells(row: dict) -> dict[str, str | None]:
     return cells
 
 
-def downgrade_refusal(plan) -> serializers.ValidationError:
+def downgrade_refusal(plan, collection: str = "accounts") -> serializers.ValidationError:
     """The 400 of a sync that would take privileged or MFA on away without ``confirm_downgrades``:
     how many and which accounts, and each row named (``accounts.3``, the first 200). A feed that stopped sending a
     field used to look like this, so it is applied only when the caller says it is meant."""
@@ -241,7 +297,7 @@ def downgrade_refusal(plan) -> serializers.ValidationError:
         for row, kinds in plan.downgrades[: account_import.PREVIEW_SAMPLE]
     }
     return serializers.ValidationError(
-        {"confirm_downgrades": [f'{message} Check the dry run, then send "confirm_downgrades": true to apply.'], "accounts": by_row}
+        {"confirm_downgrades": [f'{message} Check the dry run, then send "confirm_downgrades": true to apply.'], collection: by_row}
     )
 
 
@@ -273,6 +329,59 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             now=timezone.now(),
         )
         return Response(result)
+
+    def perform_authentication(self, request):
+        """The file import takes CSV files up to the CSV limit (not the API's JSON body limit)."""
+        if getattr(self, "action", None) != "accounts_import":
+            return super().perform_authentication(request)
+        APIView.perform_authentication(self, request)
+        check_csv_body_size(request)
+
+    @extend_schema(
+        operation_id="systems_accounts_import",
+        request={"text/csv": OpenApiTypes.BINARY, "multipart/form-data": AccountImportMultipartSerializer},
+        parameters=[
+            OpenApiParameter("preset", str, enum=PRESET_KEYS, description="text/csv body: the tool that wrote the file (default: guessed)"),
+            OpenApiParameter("dry_run", bool, description="text/csv body: true to preview only"),
+            OpenApiParameter("confirm_downgrades", bool, description="text/csv body: true to apply downgrades"),
+        ],
+        responses={200: AccountImportResultSerializer, **CSV_IMPORT_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="accounts/import",
+        url_name="accounts-import",
+        parser_classes=[MultiPartParser, RawCsvParser],
+    )
+    def accounts_import(self, request, pk=None):
+        """Replace the system's accounts with those of an identity provider's export file (full
+        sync): the body as ``text/csv`` (gzip allowed) or multipart ``file``. ``preset`` names the
+        tool (empty: guessed from the header, as on the upload page); the system's saved mapping is
+        used when the file has its columns. Any bad row is a 400 naming its line; nothing is written."""
+        system = get_object_or_404(System, pk=self.get_object().pk)
+        data, options = csv_upload(request, AccountImportOptionsSerializer)
+        header, rows = csv_read(data)
+        wrong = wrong_format_message(options["preset"], header)
+        if wrong:
+            raise serializers.ValidationError({"preset": [wrong]})
+        found = accounts_mapping_for(header, options["preset"], saved_mapping=system.column_mapping, saved_preset=system.import_preset)
+        preset = preset_for(found.preset)
+        if account_import.mapping_problems(found.mapping, header):
+            raise no_account_column(header, preset)
+        result = accounts_cells_run(
+            request,
+            system,
+            found.mapping,
+            [account_import.csv_cells(row, found.mapping) for row in rows],
+            preset=preset,
+            collection="lines",
+            source=f"file preset={found.preset}",
+            dry_run=options["dry_run"],
+            confirm_downgrades=options["confirm_downgrades"],
+            now=timezone.now(),
+        )
+        return Response({**result, "preset": found.preset})
 
     # --- sync sessions (grc.api.sync_sessions): one full sync sent in pages ---------------------
     def _session(self, request, session_id) -> tuple[System, SyncSession]:
@@ -383,21 +492,40 @@ def accounts_sync_run(request, system: System, raw_rows: list[dict], *, dry_run:
     downgrade needs ``confirm_downgrades``; ``dry_run`` writes nothing."""
     mapping = {key: key for key in account_import.FIELDS if any(key in row for row in raw_rows)}
     rows = [account_import.CellRow(line=index, cells=account_cells(row)) for index, row in enumerate(raw_rows)]
+    return accounts_cells_run(request, system, mapping, rows, dry_run=dry_run, confirm_downgrades=confirm_downgrades, now=now)
+
+
+def accounts_cells_run(
+    request,
+    system: System,
+    mapping: dict[str, str],
+    rows: list[account_import.CellRow],
+    *,
+    dry_run: bool,
+    confirm_downgrades: bool,
+    now,
+    preset: Preset | None = None,
+    collection: str = "accounts",
+    source: str = "",
+) -> dict:
+    """Plan and apply a full sync from rows of cells: the API's rows (``accounts_sync_run``) or a
+    file's (the file import, with its preset's readers; ``collection`` "lines" names the errors by
+    the file's line numbers). Any row error is a 400 and nothing is written."""
     tasks: dict[str, int] = {}
     with transaction.atomic():
-        plan, lookups = account_import.plan_account_cells(system, mapping, rows)
+        plan, lookups = account_import.plan_account_cells(system, mapping, rows, preset=preset)
         if plan.errors:
-            raise plan_errors(plan, "accounts")
+            raise plan_errors(plan, collection)
         sample = account_import.preview_sample(plan, lookups)
         if plan.downgrades and not dry_run and not confirm_downgrades:
-            raise downgrade_refusal(plan)
+            raise downgrade_refusal(plan, collection)
         if not dry_run:
             tasks = accounts_plan_apply(system=system, plan=plan, mapping=mapping, by=request.user, now=now, request=request)
             record_event(
                 "access_reviews.accounts.synced",
                 request=request,
                 obj=system,
-                message=f"system={system.pk}",
+                message=f"system={system.pk} {source}".strip(),
                 details={**plan.summary(), **tasks},
             )
     return {
