@@ -198,6 +198,13 @@ class Finding(models.Model):
     package = models.CharField(max_length=200, blank=True)
     location = models.CharField(max_length=300, blank=True, help_text="File:line, port/protocol or URL path.")
     solution = models.CharField(max_length=300, blank=True)
+    clause = models.CharField(
+        "DPP clause",
+        max_length=10,
+        blank=True,
+        db_index=True,
+        help_text="The clause a cloud check weighs on (assets/scanners/dpp_clauses.py); empty: not mapped.",
+    )
     last_seen_scan = models.ForeignKey(
         VulnerabilityScan,
         null=True,

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from django.conf import settings
 
-from assets.scanners import dependabot, grype, inspector2, nessus_csv, nessus_xml, openvas, sarif, trivy, zap
+from assets.scanners import dependabot, grype, inspector2, nessus_csv, nessus_xml, openvas, prowler, sarif, securityhub, trivy, zap
 from assets.scanners.base import ParsedFinding, ParsedScan, ScanFormatError
 
 __all__ = ["FORMATS", "ParsedFinding", "ParsedScan", "ScanFormatError", "detect_format", "max_bytes", "parse"]
@@ -47,6 +47,16 @@ FORMATS: dict[str, tuple[str, ModuleType, str]] = {
         "gh api --paginate 'repos/OWNER/REPO/dependabot/alerts?state=open' > dependabot.json (or orgs/ORG/dependabot/alerts)",
     ),
     "inspector2": ("AWS Inspector2 findings JSON", inspector2, "aws inspector2 list-findings --output json > inspector2.json"),
+    "prowler": (
+        "Prowler JSON-OCSF",
+        prowler,
+        "prowler aws --output-formats json-ocsf -o out/ (Prowler 4 or later; import out/*.ocsf.json)",
+    ),
+    "securityhub": (
+        "AWS Security Hub findings (ASFF)",
+        securityhub,
+        'aws securityhub get-findings --filters \'{"RecordState":[{"Value":"ACTIVE","Comparison":"EQUALS"}]}\' --output json > securityhub.json',
+    ),
 }
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024

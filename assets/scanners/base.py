@@ -30,6 +30,8 @@ def stable_target(target: str) -> str:
     (``registry/app:1.4@sha256:…`` → ``registry/app``), so a CVE that survives a new image tag is
     the same finding with the same due date, not a "fix" and a new finding. URLs and hosts stay."""
     text = target.strip().lower().split("@sha256:", 1)[0]
+    if text.startswith("arn:") and "/" not in text:
+        return text  # an AWS ARN without a path ("arn:aws:s3:::bucket", "…:db:orders"): its colons are not a tag
     if "://" not in text:
         head, _slash, last = text.rpartition("/")
         if ":" in last:
@@ -52,6 +54,10 @@ class ParsedFinding:
     package: str = ""  # affected package and version, when the tool names one
     location: str = ""  # file:line, port/protocol or URL path within the target
     solution: str = ""  # fixed version or the tool's one-line remedy
+    # the DPP clause the finding weighs on ("1.4"), from a shipped mapping (``dpp_clauses``) for
+    # cloud-posture tools; "" when the tool or the table does not say. Not part of the fingerprint:
+    # a re-mapped check is the same finding.
+    clause: str = ""
 
     def fingerprint(self, tool: str) -> str:
         """The same finding in the next scan has the same fingerprint: tool family, rule or CVE,

@@ -276,12 +276,12 @@ def _apply_findings(scan, parsed, tool, matched, performed_at, by, now, summary)
             asset = matched.get(item.target)
             new.append(_new_finding(scan, item, print_, tool, asset, performed_at, days, by, now))
             continue
-        before = (finding.severity, finding.status)
+        before = (finding.severity, finding.status, finding.clause)
         _update_finding(finding, item, scan, performed_at, days, by, now, summary)
-        (changed.append(finding) if (finding.severity, finding.status) != before else seen_again.append(finding.pk))
+        (changed.append(finding) if (finding.severity, finding.status, finding.clause) != before else seen_again.append(finding.pk))
     Finding.objects.bulk_create(new, batch_size=INSERT_BATCH)
     summary.created = len(new)
-    fields = ["last_seen_scan", "severity", "status", "due_at", "resolved_at", "resolved_by", "resolution_note", "fixed_by_scan"]
+    fields = ["last_seen_scan", "severity", "status", "due_at", "resolved_at", "resolved_by", "resolution_note", "fixed_by_scan", "clause"]
     Finding.objects.bulk_update(changed, fields, batch_size=BATCH)
     for start in range(0, len(seen_again), BATCH):
         Finding.objects.filter(pk__in=seen_again[start : start + BATCH]).update(last_seen_scan=scan)
@@ -312,6 +312,7 @@ def _new_finding(scan, item: ParsedFinding, print_: str, tool: str, asset, perfo
         package=_clip(item.package, 200),
         location=_clip(item.location, 300),
         solution=_clip(item.solution, 300),
+        clause=item.clause,
     )
 
 
@@ -319,6 +320,7 @@ def _update_finding(finding: Finding, item: ParsedFinding, scan, performed_at, d
     """The same finding reported again: see the module docstring for each case. Obligations of
     the (rare) changed rows are kept one by one through the engine."""
     finding.last_seen_scan = scan
+    finding.clause = item.clause  # a check the mapping table moved to another clause follows it
     severity = item.severity
     info = severity == Severity.INFO
     if finding.status == FindingStatus.ACCEPTED:

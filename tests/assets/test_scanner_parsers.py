@@ -37,9 +37,11 @@ SAMPLE_FORMATS = {
     "zap.json": "zap",
     "dependabot.json": "dependabot",
     "inspector2.json": "inspector2",
+    "prowler_ocsf.json": "prowler",
+    "securityhub_asff.json": "securityhub",
 }
 XML_FORMATS = ("nessus_xml", "openvas")
-JSON_FORMATS = ("trivy", "grype", "sarif", "zap", "dependabot", "inspector2")
+JSON_FORMATS = ("trivy", "grype", "sarif", "zap", "dependabot", "inspector2", "prowler", "securityhub")
 
 
 def sample(name: str) -> bytes:
@@ -54,7 +56,19 @@ def by_reference(scan: scanners.ParsedScan) -> dict[str, ParsedFinding]:
 
 
 def test_it_registers_every_format_with_a_label_a_parser_and_an_export_hint():
-    assert set(FORMATS) == {"trivy", "grype", "sarif", "nessus_xml", "nessus_csv", "openvas", "zap", "dependabot", "inspector2"}
+    assert set(FORMATS) == {
+        "trivy",
+        "grype",
+        "sarif",
+        "nessus_xml",
+        "nessus_csv",
+        "openvas",
+        "zap",
+        "dependabot",
+        "inspector2",
+        "prowler",
+        "securityhub",
+    }
     for key, (label, module, how) in FORMATS.items():
         assert label and how and "\n" not in how, key
         assert callable(module.parse) and callable(module.looks_like), key

@@ -86,6 +86,7 @@ class FindingSerializer(ApiModelSerializer):
             "target",
             "package",
             "location",
+            "clause",
             "last_seen_scan",
             "fixed_by_scan",
         ]
