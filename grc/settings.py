@@ -376,6 +376,9 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)  # l
 # A gzip body (Content-Encoding: gzip) may decompress to this much; past it: 413 (a gzip bomb).
 SYNC_MAX_DECOMPRESSED_BYTES = env.int("SYNC_MAX_DECOMPRESSED_BYTES", default=10 * API_MAX_BODY_BYTES)
 CELERY_BEAT_SCHEDULE["sync-sessions"] = {"task": "grc.api.tasks.sweep_sync_sessions", "schedule": 300.0}  # expired sync sessions' pages
+CELERY_BEAT_SCHEDULE["aws-collect"] = {"task": "grc.controls.tasks.aws_collect_all", "schedule": 24 * 3600.0}  # issue 25
+# AWS connector: where boto3 sends its calls; None = AWS itself (tests and demos point it at a local emulator).
+AWS_CONNECTOR_ENDPOINT_URL = env.str("AWS_CONNECTOR_ENDPOINT_URL", default="") or None
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")  # per token; over it: 429 with Retry-After
 API_TOKEN_MAX_DAYS = 365  # no API token lives longer
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from grc.compliance.registry import CheckResult, register_check, register_provider
 from grc.controls.areas import AREAS, CLAUSE_AREAS
 from grc.controls.models import ControlEntry
-from grc.controls.selectors import shared_register_facts
+from grc.controls.selectors import AWS_ONLY_CLAUSES, shared_register_facts
 from grc.controls.services import reattestation_open
 
 CHECK_NAMES = {
@@ -25,6 +25,7 @@ CHECK_NAMES = {
     "2.6": "Logging and monitoring of in-scope systems",
 }
 ACCOUNT_MFA_CHECK = "MFA on every account of in-scope systems"
+AWS_CHECK = "AWS checks of connected accounts"  # clauses with no register area (1.5, 2.4, 2.7); it only holds back
 
 
 def clause_check(clause: str) -> Callable[[datetime], CheckResult]:
@@ -32,6 +33,14 @@ def clause_check(clause: str) -> Callable[[datetime], CheckResult]:
         return shared_register_facts(now).result(clause)
 
     check.__name__ = f"control_register_{clause.replace('.', '_')}"
+    return check
+
+
+def aws_check(clause: str) -> Callable[[datetime], CheckResult]:
+    def check(now: datetime) -> CheckResult:
+        return shared_register_facts(now).aws_result(clause)
+
+    check.__name__ = f"aws_checks_{clause.replace('.', '_')}"
     return check
 
 
@@ -59,5 +68,7 @@ def register() -> None:
     for clause in CLAUSE_AREAS:
         register_check(clause, CHECK_NAMES[clause], clause_check(clause))
     register_check("1.4", ACCOUNT_MFA_CHECK, check_account_mfa)
+    for clause in AWS_ONLY_CLAUSES:
+        register_check(clause, AWS_CHECK, aws_check(clause))
     for area in AREAS.values():
         register_provider(area.obligation_kind, ReattestationProvider(area.key))

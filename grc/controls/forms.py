@@ -15,6 +15,7 @@ from grc.accounts.forms import LateErrorsMixin
 from grc.accounts.models import User
 from grc.controls.access import owners
 from grc.controls.areas import YES_NO, Area, Field
+from grc.controls.aws.service import parse_regions
 from grc.forms import DateInput, StyledForm
 
 BLANK = ("", "—")
@@ -139,3 +140,16 @@ class UploadForm(StyledForm):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Choose a .csv file (save the spreadsheet as CSV UTF-8).")
         return upload
+
+
+class AwsConnectionForm(StyledForm):
+    """The lead's AWS connection of one system: the role to assume and the regions in scope."""
+
+    role_arn = forms.CharField(
+        label="Role ARN", max_length=600, help_text="The read-only role you created, e.g. arn:aws:iam::123456789012:role/dpp-portal-audit."
+    )
+    regions = forms.CharField(label="Regions", max_length=300, help_text="Comma-separated; account-wide checks run in the first.")
+    enabled = forms.BooleanField(label="Collect every day", required=False, initial=True)
+
+    def clean_regions(self) -> list[str]:
+        return parse_regions(self.cleaned_data["regions"])

@@ -8,7 +8,12 @@ re-attested on its area's cadence (an obligation ``controls.<area>_review``).
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -67,3 +72,63 @@ class ControlEntry(models.Model):
     @property
     def subject_key(self) -> str:
         return f"system:{self.system_id}" if self.system_id else f"data_store:{self.data_store_id}"
+
+
+# --- the AWS connector (issue 25): one read-only role per AWS system, and what each run found ----
+AWS_REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+AWS_ROLE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+
+
+def new_external_id() -> str:
+    """What the lead puts in the role's trust policy; guards against the confused deputy, not a secret."""
+    return secrets.token_urlsafe(24)
+
+
+class AwsConnection(models.Model):
+    """The read-only role the portal assumes in one AWS account (the account is a registry system)."""
+
+    system = models.OneToOneField("access_reviews.System", on_delete=models.PROTECT, related_name="aws_connection")
+    role_arn = models.CharField(
+        "role ARN",
+        max_length=600,
+        validators=[RegexValidator(AWS_ROLE_ARN_PATTERN, "Give the role's ARN: arn:aws:iam::<12-digit account>:role/<name>.")],
+    )
+    external_id = models.CharField("external ID", max_length=64, default=new_external_id, editable=False)
+    regions = models.JSONField(default=list, help_text="Region names in scope; account-wide checks run in the first.")
+    enabled = models.BooleanField(default=True, help_text="Collected every day; a disabled connection holds nothing back.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"AWS connection {self.pk}"
+
+    def clean(self) -> None:
+        regions = self.regions if isinstance(self.regions, list) else None
+        if not regions or not all(isinstance(r, str) and re.fullmatch(AWS_REGION_PATTERN, r) for r in regions):
+            raise ValidationError({"regions": "Give one or more AWS region names, such as eu-west-1."})
+        if len(set(regions)) != len(regions):
+            raise ValidationError({"regions": "Each region once."})
+
+
+class AwsCollection(models.Model):
+    """One run of the checks: the results (without the raw answers) and the sealed raw JSON as evidence."""
+
+    COLLECTED, UNREACHABLE = "collected", "unreachable"
+    STATUS_CHOICES = [(COLLECTED, "collected"), (UNREACHABLE, "role could not be assumed")]
+
+    connection = models.ForeignKey(AwsConnection, on_delete=models.PROTECT, related_name="collections")
+    collected_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=STATUS_CHOICES)
+    evidence = models.FileField(upload_to="controls/aws/%Y/%m/")
+    evidence_sha256 = models.CharField(max_length=64)
+    results = models.JSONField(default=list)  # CheckResult dicts without ``raw`` (that is in the evidence file)
+    passed_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    not_run_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-collected_at", "-pk"]
+        indexes = [models.Index(fields=["connection", "-collected_at"], name="aws_collection_latest")]
+
+    def __str__(self) -> str:
+        return f"AWS collection {self.pk}"

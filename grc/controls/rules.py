@@ -8,6 +8,10 @@ own record for the clause's area:
 * a record past its re-attestation date → not met ("attestation expired");
 * otherwise the area's rules below, each problem ``not_met`` or ``at_risk``.
 
+A system with an AWS connection is also held back by its latest collection (``aws_problems``):
+each check that fails or could not run, and a collection older than 48 hours; passing checks
+never make a clause met on their own (the entries still decide).
+
 Reasons name systems by their registry name (data stores by inventory tag) and give counts and
 settings, never people. The portal is one subject among the others: when it is the only one,
 the result is "not yet recorded", never met.
@@ -15,9 +19,9 @@ the result is "not yet recorded", never met.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from grc.compliance.cadences import Period
@@ -32,6 +36,7 @@ PASSWORD_MAX_AGE_DAYS = 365  # DPP 1.4
 LOCKOUT_MAXIMUM = 10  # more failures than this before a lock is no lockout worth the name
 FIREWALL_REVIEW_DAYS = 365
 DELEGATION_HOPS = 3
+AWS_STALE_AFTER = timedelta(hours=48)  # a daily collection missed twice: its results say nothing about today
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,51 @@ class Verdict:
         if any(p.status == AT_RISK for p in self.problems):
             return AT_RISK
         return "not_tracked" if self.missing else "met"
+
+
+@dataclass(frozen=True)
+class AwsResult:
+    """One check of the latest AWS collection of a system (``grc.controls.aws``), as plain data."""
+
+    check_id: str
+    clause: str
+    passed: bool | None  # None: could not run (a denied action, or the role could not be assumed)
+    reason: str
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class AwsFacts:
+    """A system's AWS connection: which clauses its checks cover and its latest collection (if any)."""
+
+    clauses: frozenset[str]
+    collected_at: datetime | None
+    results: tuple[AwsResult, ...] = ()
+
+
+def aws_problems(clause: str, facts: AwsFacts | None, now: datetime) -> list[Problem]:
+    """What a system's AWS checks say against ``clause``: they only ever hold it back.
+
+    A failing check, or one that could not run, is not met with the check's own one-line reason;
+    a collection older than ``AWS_STALE_AFTER`` (or none yet) holds back every clause it covers.
+    Passing checks add nothing: whether the clause is met is still the register's entries' call.
+    """
+    if facts is None or clause not in facts.clauses:
+        return []
+    problems = []
+    if facts.collected_at is None:
+        problems.append(Problem(NOT_MET, "AWS checks not collected yet"))
+    elif now - facts.collected_at > AWS_STALE_AFTER:
+        problems.append(Problem(NOT_MET, f"AWS checks not collected since {facts.collected_at:%Y-%m-%d %H:%M} UTC"))
+    seen: set[str] = set()
+    for result in facts.results:
+        if result.clause != clause or result.passed is True:
+            continue
+        text = f"AWS check {result.check_id}: {result.reason}" + (f" ({result.region})" if result.region else "")
+        if text not in seen:
+            seen.add(text)
+            problems.append(Problem(NOT_MET, text))
+    return problems
 
 
 def day_start(day: date) -> datetime:
@@ -243,18 +293,20 @@ def subject_verdict(
     *,
     by_name: dict[str, ScopeSubject],
     review_days: int,
+    aws: Mapping[str, AwsFacts] | None = None,
 ) -> Verdict:
     area = CLAUSE_AREAS[clause]
+    held_back = aws_problems(clause, (aws or {}).get(subject.key), now)
     if area == "identity":
         entry, via = effective_identity(subject, entries, by_name)
         if entry is None:
             missing = f"delegates sign-in to {via[-1]}, which has no identity settings recorded" if via else "no identity settings recorded"
-            return Verdict(subject, missing=missing)
+            return Verdict(subject, missing=missing, problems=held_back)
     else:
         entry = entries.get((subject.key, area))
         if entry is None:
-            return Verdict(subject, missing=f"no {AREAS[area].words} recorded")
-    verdict = Verdict(subject, entry=entry)
+            return Verdict(subject, missing=f"no {AREAS[area].words} recorded", problems=held_back)
+    verdict = Verdict(subject, entry=entry, problems=held_back)
     if entry.review_due_at is not None and entry.review_due_at <= now:
         verdict.problems.append(Problem(NOT_MET, f"attestation expired on {entry.review_due_at:%Y-%m-%d} (as of {entry.as_of:%Y-%m-%d})"))
     verdict.problems += AREA_RULES[area](entry.values, now, clause=clause, review_days=review_days)
@@ -268,13 +320,37 @@ def subjects_for(clause: str, subjects: Iterable[ScopeSubject]) -> list[ScopeSub
 
 
 def clause_verdicts(
-    clause: str, subjects: list[ScopeSubject], entries: dict[tuple[str, str], Entry], now: datetime, *, review_days: int = 14
+    clause: str,
+    subjects: list[ScopeSubject],
+    entries: dict[tuple[str, str], Entry],
+    now: datetime,
+    *,
+    review_days: int = 14,
+    aws: Mapping[str, AwsFacts] | None = None,
 ) -> list[Verdict]:
     by_name = {s.name.lower(): s for s in subjects if s.kind == "system"}
     return [
-        subject_verdict(clause, subject, entries, now, by_name=by_name, review_days=review_days)
+        subject_verdict(clause, subject, entries, now, by_name=by_name, review_days=review_days, aws=aws)
         for subject in subjects_for(clause, subjects)
     ]
+
+
+def aws_clause_result(clause: str, subjects: list[ScopeSubject], aws: Mapping[str, AwsFacts], now: datetime, url: str = "") -> CheckResult:
+    """A clause only the AWS checks judge in the register (1.5, 2.4, 2.7): not met when a connected
+    system's checks fail, could not run or are stale; otherwise "not tracked" — passing AWS checks
+    never make a clause met on their own (the clause's other findings decide)."""
+    systems = [s for s in subjects if s.kind == "system" and clause in getattr(aws.get(s.key), "clauses", ())]
+    if not systems:
+        return CheckResult("not_tracked", "AWS checks: no connected AWS account covers this clause", url)
+    parts = []
+    for subject in systems:
+        problems = aws_problems(clause, aws[subject.key], now)
+        if problems:
+            parts.append(f"{subject.name}: {'; '.join(p.text for p in problems)}")
+    if parts:
+        return CheckResult(NOT_MET, "; ".join(parts), url)
+    names = listed([s.name for s in systems], limit=None)
+    return CheckResult("not_tracked", f"AWS checks pass on {names} (they never make a clause met on their own)", url)
 
 
 def combine(verdicts: list[Verdict], *, what: str, url: str = "") -> CheckResult:

@@ -8,20 +8,33 @@ evidence pack and the Amazon answers read this one object, so they cannot disagr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from grc.compliance.cadences import Period, effective_cadences
 from grc.compliance.registry import CheckResult, ScopeSubject, in_scope_subjects, shared
 from grc.controls.areas import AREAS, CLAUSE_AREAS
-from grc.controls.models import ControlEntry
+from grc.controls.aws.checks import CHECKS
+from grc.controls.models import AwsCollection, AwsConnection, ControlEntry
 from grc.controls.portal import portal_account_facts, portal_entries
-from grc.controls.rules import Entry, Verdict, account_mfa_result, clause_verdicts, combine, review_due_at
+from grc.controls.rules import (
+    AwsFacts,
+    AwsResult,
+    Entry,
+    Verdict,
+    account_mfa_result,
+    aws_clause_result,
+    clause_verdicts,
+    combine,
+    review_due_at,
+)
 
 LOG_REVIEW_KIND = "audit.log_review"
+AWS_CLAUSES = frozenset(check.clause for check in CHECKS)  # what a connected AWS account is judged on
+AWS_ONLY_CLAUSES = tuple(sorted(AWS_CLAUSES - set(CLAUSE_AREAS)))  # no register area: judged by the AWS checks alone
 
 
 def period_days(period: Period | None, default: int = 14) -> int:
@@ -37,9 +50,13 @@ class RegisterFacts:
     entries: dict[tuple[str, str], Entry]
     rows: dict[tuple[str, str], ControlEntry]
     review_days: int  # the log review period in force (DPP 2.6: two weeks, or tighter)
+    aws: dict[str, AwsFacts] = field(default_factory=dict)  # subject key -> its enabled AWS connection
 
     def verdicts(self, clause: str) -> list[Verdict]:
-        return clause_verdicts(clause, self.subjects, self.entries, self.now, review_days=self.review_days)
+        return clause_verdicts(clause, self.subjects, self.entries, self.now, review_days=self.review_days, aws=self.aws)
+
+    def aws_result(self, clause: str) -> CheckResult:
+        return aws_clause_result(clause, self.subjects, self.aws, self.now, url=register_url())
 
     def result(self, clause: str) -> CheckResult:
         area = AREAS[CLAUSE_AREAS[clause]]
@@ -81,7 +98,28 @@ def register_facts(now: datetime) -> RegisterFacts:
         if subject.is_portal:
             subjects[index] = replace(subject, facts={**subject.facts, **portal_account_facts(now)})
             entries.update(portal_entries(subject.key, now, review_days=review_days, url=subject.url))
-    return RegisterFacts(now, subjects, entries, rows, review_days)
+    return RegisterFacts(now, subjects, entries, rows, review_days, aws_facts())
+
+
+def latest_collection(connection: AwsConnection) -> AwsCollection | None:
+    return connection.collections.order_by("-collected_at", "-pk").first()
+
+
+def aws_facts() -> dict[str, AwsFacts]:
+    """Each enabled AWS connection's latest collection, keyed like the register's subjects (two queries)."""
+    latest = AwsCollection.objects.filter(connection=OuterRef("pk")).order_by("-collected_at", "-pk").values("pk")[:1]
+    connections = list(AwsConnection.objects.filter(enabled=True).annotate(latest_id=Subquery(latest)))
+    collections = AwsCollection.objects.in_bulk([c.latest_id for c in connections if c.latest_id])
+    facts = {}
+    for connection in connections:
+        collection = collections.get(connection.latest_id)
+        if collection is None:
+            facts[f"system:{connection.system_id}"] = AwsFacts(AWS_CLAUSES, None)
+            continue
+        results = tuple(AwsResult(r["check_id"], r["clause"], r["passed"], r["reason"], r.get("region")) for r in collection.results)
+        clauses = frozenset(r.clause for r in results) or AWS_CLAUSES
+        facts[f"system:{connection.system_id}"] = AwsFacts(clauses, collection.collected_at, results)
+    return facts
 
 
 def shared_register_facts(now: datetime) -> RegisterFacts:

@@ -15,4 +15,8 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/apply/", views.import_apply, name="import_apply"),
     path("import/template/", views.import_template, name="import_template"),
+    path("systems/<int:pk>/aws/", views.aws_account, name="aws"),
+    path("systems/<int:pk>/aws/connect/", views.aws_connect, name="aws_connect"),
+    path("systems/<int:pk>/aws/run/", views.aws_run_now, name="aws_run"),
+    path("aws/collections/<int:pk>/evidence/", views.aws_evidence, name="aws_evidence"),
 ]

@@ -1,9 +1,11 @@
 """Pages of the control register: the register, an entry, recording and editing, re-attesting,
-removing, the evidence file, and the CSV import. Views are thin: ``access`` decides, the services
-write, and every status is read from ``register_facts`` (the same facts as the DPP checks)."""
+removing, the evidence file, the CSV import, and a system's AWS account (connection, runs, evidence).
+Views are thin: ``access`` decides, the services write, and every status is read from
+``register_facts`` (the same facts as the DPP checks)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
@@ -13,8 +15,9 @@ from typing import Any
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -27,13 +30,17 @@ from grc.compliance.registry import ScopeSubject, in_scope_subjects
 from grc.controls import imports
 from grc.controls.access import PORTAL_COMPUTED_AREAS, can_edit_register, get_entry_for
 from grc.controls.areas import AREAS, CLAUSE_AREAS, SYSTEM_AREAS, Area
-from grc.controls.forms import ControlEntryForm, FilterForm, UploadForm, entry_form
-from grc.controls.models import ControlEntry
-from grc.controls.rules import AT_RISK, NOT_MET
-from grc.controls.selectors import RegisterFacts, register_facts
+from grc.controls.aws import service as aws_service
+from grc.controls.aws.calls import least_privilege_policy
+from grc.controls.forms import AwsConnectionForm, ControlEntryForm, FilterForm, UploadForm, entry_form
+from grc.controls.models import AwsCollection, AwsConnection, ControlEntry
+from grc.controls.rules import AT_RISK, AWS_STALE_AFTER, NOT_MET
+from grc.controls.selectors import RegisterFacts, latest_collection, register_facts
 from grc.controls.services import control_entry_delete, control_entry_save, subject_name, system_model, validate_entry
+from grc.controls.tasks import aws_collect
 from grc.csvio import CsvFileError, csv_response
 from grc.files import file_response
+from grc.queue import enqueue
 
 STATES = {
     "met": "met",
@@ -91,7 +98,7 @@ def area_cells(facts: RegisterFacts, area: Area, *, can_edit: bool) -> dict[str,
         entry = verdict.entry
         own = facts.rows.get((key, area.key))
         computed = facts.entries.get((key, area.key))
-        if verdict.missing:
+        if verdict.missing and NOT_MET not in problems.values():  # AWS checks can hold a system back before it is recorded
             state = "not_tracked"
         elif entry is not None and entry.review_due_at is not None and entry.review_due_at <= facts.now:
             state = "expired"
@@ -434,3 +441,90 @@ def import_template(request):
     store = next((s.name for s in subjects if s.kind == "data_store" and s.holds_pii), "DS-0001")
     header, rows = imports.template_rows(request.user.username, as_of=now.date(), system=system, data_store=store)
     return csv_response("control-register-template.csv", header, rows)
+
+
+# --- the AWS account of a system (issue 25) ----------------------------------------------------
+AWS_BADGES = {True: ("met", "pass"), False: ("not_met", "fail"), None: ("at_risk", "could not run")}
+
+
+def _aws_system(pk: int):
+    return get_object_or_404(system_model(), pk=pk)
+
+
+def _aws_page(request, system, *, form: AwsConnectionForm | None = None, status: int = 200):
+    connection = AwsConnection.objects.filter(system=system).first()
+    latest = latest_collection(connection) if connection is not None else None
+    can_edit = can_edit_register(request.user)
+    if can_edit and form is None:
+        initial = (
+            {"role_arn": connection.role_arn, "regions": ", ".join(connection.regions), "enabled": connection.enabled} if connection else {}
+        )
+        form = AwsConnectionForm(initial=initial or {"enabled": True})
+    rows = [{**row, "badge": AWS_BADGES[row["passed"]]} for row in (latest.results if latest is not None else [])]
+    rows.sort(key=lambda row: (row["passed"] is True, row["clause"], row["check_id"], row.get("region") or ""))
+    now = timezone.now()
+    context = {
+        "system": system,
+        "connection": connection,
+        "latest": latest,
+        "stale": latest is not None and now - latest.collected_at > AWS_STALE_AFTER,
+        "rows": rows,
+        "can_edit": can_edit,
+        "form": form if can_edit else None,
+        "policy": json.dumps(least_privilege_policy(), indent=2),
+        "now": now,
+    }
+    return render(request, "controls/aws.html", context, status=status)
+
+
+@role_required(*READERS)
+@require_GET
+def aws_account(request, pk: int):
+    """One system's AWS account: the lead connects it; everyone who reads the register sees its results."""
+    system = _aws_system(pk)
+    record_view(request, system, message="aws account")
+    return _aws_page(request, system)
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def aws_connect(request, pk: int):
+    system = _aws_system(pk)
+    form = AwsConnectionForm(request.POST)
+    if form.is_valid():
+        try:
+            aws_service.connection_save(system=system, data=form.cleaned_data, by=request.user, now=timezone.now(), request=request)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "AWS connection saved. Put the external ID in the role's trust policy, then run the checks.")
+            return redirect("controls:aws", pk=system.pk)
+    return _aws_page(request, system, form=form, status=400)
+
+
+@role_required(*SECURITY_LEAD)
+@require_POST
+def aws_run_now(request, pk: int):
+    system = _aws_system(pk)
+    connection = get_object_or_404(AwsConnection, system=system)
+    if not connection.enabled:
+        messages.error(request, "This connection is disabled: enable it to run the checks.")
+        return redirect("controls:aws", pk=system.pk)
+    with transaction.atomic():
+        enqueue(aws_collect, connection.pk)
+    messages.success(request, "The AWS checks are queued; the results appear here when the run ends.")
+    return redirect("controls:aws", pk=system.pk)
+
+
+@role_required(*READERS)
+@require_GET
+def aws_evidence(request, pk: int):
+    """The sealed raw answers of one collection, as an attachment (audited)."""
+    collection = get_object_or_404(AwsCollection.objects.select_related("connection"), pk=pk)
+    record_download(request, collection, what="aws_evidence")
+    return file_response(
+        collection.evidence,
+        f"aws-checks-system-{collection.connection.system_id}-{collection.collected_at:%Y%m%dT%H%M%SZ}.json",
+        "application/json",
+    )

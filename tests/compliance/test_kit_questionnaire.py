@@ -243,4 +243,4 @@ def test_the_questionnaire_page_costs_the_same_queries_for_10_or_500_stores(lead
     assert f"{stores} data stores hold PII with no encryption recorded" in response.content.decode()
 
 
-QUERIES = 43  # pinned: session, user, device, ~20 aggregate reads of the records, the control register, attestations, the training check (3), answers, latest submission, checks
+QUERIES = 44  # pinned: session, user, device, ~20 aggregate reads of the records, the control register (+1: its AWS connections), attestations, the training check (3), answers, latest submission, checks

@@ -190,4 +190,4 @@ def test_the_readiness_overview_costs_the_same_queries_for_10_or_500_stores(lead
 
 
 # pinned: the records once, the control register once (register_facts), documents, the checks (the audit trail's reads its cadence)
-READINESS_QUERIES = 63  # + the signed attestations (1), the checks it repeats: training (3), risk register, IR plan, inventory (16)
+READINESS_QUERIES = 64  # + the register's AWS connections (1), the signed attestations (1), the checks it repeats: training (3), risk register, IR plan, inventory (16)

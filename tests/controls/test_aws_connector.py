@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from grc.controls.aws import calls, checks
 from grc.controls.aws.run import collect, unreachable
@@ -24,22 +23,7 @@ from grc.controls.aws.session import ConnectorError, clients, connect
 
 REGION = "eu-west-1"
 EXTERNAL_ID = "dpp-portal-ext-0001"  # made up for tests
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            patch.setenv(name, "testing")
-        patch.delenv("AWS_SESSION_TOKEN", raising=False)
-        patch.delenv("AWS_PROFILE", raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
+# The moto server fixture ``endpoint`` is in tests/controls/conftest.py (shared with test_aws_wiring).
 
 
 def admin(endpoint: str, account: str):

@@ -134,8 +134,9 @@ def test_with_only_the_portal_it_says_what_to_do_next(lead_client):
 
 
 # session, user, device; cadence overrides; in-scope systems, data stores and entries (one query
-# each); the portal's own accounts (two counts), last log review and canaries; the session save (3)
-QUERY_BUDGET = 14
+# each); the portal's own accounts (two counts), last log review and canaries; the session save (3);
+# the enabled AWS connections (one; their latest collections one more only when there are some)
+QUERY_BUDGET = 15
 
 
 def test_the_register_needs_the_same_queries_for_3_or_60_systems(lead_client, lead, django_assert_max_num_queries):

@@ -129,6 +129,35 @@ def control_entry_with_evidence_file(portal) -> int:
     return entry.pk
 
 
+def aws_connected_system(portal) -> int:
+    """A system with an AWS connection (the demo has none): the first system gets one on first use."""
+    from grc.controls.models import AwsConnection
+
+    connection = AwsConnection.objects.order_by("pk").first()
+    if connection is None:
+        system_id = portal.pk("access_reviews.System")
+        connection = AwsConnection.objects.create(system_id=system_id, role_arn="arn:aws:iam::123456789012:role/dpp", regions=["eu-west-1"])
+    return connection.system_id
+
+
+def aws_collection(portal) -> int:
+    """A stored AWS collection with its evidence file: one is made on first use."""
+    from datetime import UTC, datetime
+
+    from django.core.files.base import ContentFile
+
+    from grc.controls.models import AwsCollection, AwsConnection
+
+    collection = AwsCollection.objects.order_by("pk").first()
+    if collection is None:
+        connection = AwsConnection.objects.get(system_id=aws_connected_system(portal))
+        collection = AwsCollection(
+            connection=connection, collected_at=datetime(2026, 12, 1, tzinfo=UTC), status="collected", evidence_sha256="0" * 64
+        )
+        collection.evidence.save("aws.json", ContentFile(b"{}"), save=True)
+    return collection.pk
+
+
 @dataclass(frozen=True)
 class Rule:
     get: frozenset | str
@@ -439,6 +468,10 @@ MATRIX: dict[str, Rule] = {
     "confidentiality:create": R(LEAD, person_pk=obj("access_reviews.Person")),
     "confidentiality:document": R(LEAD_OR_AUDITOR, pk=obj("access_reviews.ConfidentialityAgreement")),
     "confidentiality:overview": R(READERS),
+    "controls:aws": R(READERS, NO, pk=aws_connected_system),
+    "controls:aws_connect": R(NO, LEAD, pk=aws_connected_system),  # an empty form is refused with 400
+    "controls:aws_evidence": R(READERS, NO, pk=aws_collection),
+    "controls:aws_run": R(NO, LEAD, pk=aws_connected_system),  # queues a run after the commit
     "controls:delete": R(LEAD, pk=obj("controls.ControlEntry")),  # GET asks to confirm, POST removes
     "controls:edit": R(LEAD, pk=obj("controls.ControlEntry")),
     "controls:entry": R(READERS, NO, pk=obj("controls.ControlEntry")),
