@@ -20,7 +20,8 @@ from grc.audit.services import record_change
 @transaction.atomic
 def account_service_decide(*, account: Account, confirm: bool, by, now: datetime, request=None) -> Account:
     """Confirm (``confirm=True``) or reject the suggestion; refused when there is none to answer."""
-    account = Account.objects.select_for_update().select_related("person", "access_request").get(pk=account.pk)
+    # lock the account row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins
+    account = Account.objects.select_for_update(of=("self",)).select_related("person", "access_request").get(pk=account.pk)
     if not account.service_account_suggested:
         raise ValidationError("No service-account suggestion is waiting on this account.")
     account.service_account_suggested = False
