@@ -178,21 +178,25 @@ def check_csv_body_size(request) -> None:
         raise csv_too_large(length)
 
 
-class RawCsvParser(BaseParser):
-    """A CSV file sent as the body (``Content-Type: text/csv``, gzip-compressed or not), as bytes:
-    reading it is ``grc.csvio.read_csv``'s job. Read at most ``csv_max_bytes`` (and as much once
-    decompressed), so a body that does not say its length is cut off too."""
+class RawBodyParser(BaseParser):
+    """The body as bytes, gzip-compressed (``Content-Encoding: gzip``) or not: what the file says is
+    its reader's job, not DRF's. Reads at most ``max_bytes()`` (and as much once decompressed), so a
+    body that does not say its length is cut off too. Subclasses give the limit and its 413."""
 
-    media_type = "text/csv"
+    def max_bytes(self) -> int:
+        raise NotImplementedError
+
+    def too_large(self) -> Exception:
+        raise NotImplementedError
 
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:
             return b""
         meta = getattr((parser_context or {}).get("request"), "META", {})
-        limit = csv_max_bytes()
+        limit = self.max_bytes()
         raw = stream.read(limit + 1)
         if len(raw) > limit:
-            raise csv_too_large()
+            raise self.too_large()
         coding = meta.get("HTTP_CONTENT_ENCODING", "").strip().lower()
         if coding == "gzip":
             from grc.api.errors import BodyTooLarge  # here: grc.api.errors imports DRF's views, which load this parser
@@ -200,10 +204,22 @@ class RawCsvParser(BaseParser):
             try:
                 raw = gunzip(raw, limit)
             except BodyTooLarge:
-                raise csv_too_large()
+                raise self.too_large()
         elif coding not in IDENTITY:
             raise exceptions.UnsupportedMediaType(coding[:40], detail="The only Content-Encoding accepted is gzip.")
         return raw
+
+
+class RawCsvParser(RawBodyParser):
+    """A CSV file sent as the body (``Content-Type: text/csv``); ``grc.csvio.read_csv`` reads it."""
+
+    media_type = "text/csv"
+
+    def max_bytes(self) -> int:
+        return csv_max_bytes()
+
+    def too_large(self) -> Exception:
+        return csv_too_large()
 
 
 def _refuse_constant(name: str):

@@ -27,7 +27,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,6 +40,7 @@ from assets.services import vulns
 from assets.services.scan_import import scan_import, scan_push
 from grc.api.base import ApiModelSerializer, ApiViewSet, CountField, IdFilter, MomentField, NaturalKeyField, UsernameField
 from grc.api.errors import BodyTooLarge
+from grc.api.parsers import RawBodyParser
 
 if TYPE_CHECKING:
     from grc.accounts.models import User
@@ -232,20 +233,17 @@ RAW_REPORT_TYPES = ("application/json", "application/sarif+json", "application/x
 FORMAT_CHOICES = ["auto", *FORMATS]
 
 
-class RawReportParser(BaseParser):
-    """The body as the scanner wrote it (bytes), read up to the import limit: parsing is the
-    report parser's job (``assets.scanners``), not DRF's. Used by the import action only."""
+class RawReportParser(RawBodyParser):
+    """The body as the scanner wrote it, up to ``SCAN_IMPORT_MAX_BYTES``: parsing is the report
+    parser's job (``assets.scanners``). Used by the import action only."""
 
     media_type = "*/*"
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        if stream is None:
-            return b""
-        limit = scan_import_max_bytes()
-        raw = stream.read(limit + 1)
-        if len(raw) > limit:
-            raise BodyTooLarge(f"The report is larger than the limit of {limit} bytes (SCAN_IMPORT_MAX_BYTES).")
-        return raw
+    def max_bytes(self) -> int:
+        return scan_import_max_bytes()
+
+    def too_large(self) -> Exception:
+        return BodyTooLarge(f"The report is larger than the limit of {scan_import_max_bytes()} bytes (SCAN_IMPORT_MAX_BYTES).")
 
 
 class ImportNegotiation(DefaultContentNegotiation):
