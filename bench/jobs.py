@@ -124,14 +124,37 @@ def import_csv(rows: int) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def check_and_apply(job, lead, now, started: float) -> dict:
+    """The rest of an accounts import as the Celery tasks run it (check, then apply with the good
+    rows and any downgrades confirmed), with its timings and summary."""
+    from access_reviews.imports.jobs import job_apply, job_check, job_request_apply
+    from access_reviews.models import ImportStatus
+
+    job = job_check(job_id=job.pk, now=now)
+    checked = time.monotonic()
+    job = job_request_apply(job=job, import_good_rows=True, confirm_downgrades=True, by=lead, now=now)
+    job = job_apply(job_id=job.pk, now=now)
+    finished = time.monotonic()
+    figures = {
+        "seconds": round(finished - started, 2),
+        "check_seconds": round(checked - started, 2),
+        "apply_seconds": round(finished - checked, 2),
+        "status": job.status,
+        "summary": {k: v for k, v in job.summary.items() if isinstance(v, int)},
+    }
+    if job.status != ImportStatus.APPLIED:
+        figures["failure"] = job.failure
+    return figures
+
+
 def job_import(rows: int = IMPORT_ROWS) -> dict:
     """Upload → check (preview) → apply of a 25,000-row file for a new system, as the Celery tasks run them."""
     from django.db import transaction
     from django.utils import timezone
 
     from access_reviews.imports import accounts as account_import
-    from access_reviews.imports.jobs import job_apply, job_check, job_request_apply, job_set_mapping, job_upload
-    from access_reviews.models import ImportKind, ImportStatus, System
+    from access_reviews.imports.jobs import job_set_mapping, job_upload
+    from access_reviews.models import ImportKind, System
     from grc.accounts.models import User
     from grc.scale.seed import last_seed
 
@@ -145,20 +168,7 @@ def job_import(rows: int = IMPORT_ROWS) -> dict:
             system = System.objects.create(name=f"Bench import target {now:%Y%m%d%H%M%S}", owner=lead, created_at=now)
             job = job_upload(kind=ImportKind.ACCOUNTS, system=system, filename="idp-export.csv", data=data, by=lead, now=now)
             job = job_set_mapping(job=job, mapping=account_import.guess_mapping(job.header), by=lead, now=now)
-            job = job_check(job_id=job.pk, now=now)
-            checked = time.monotonic()
-            job = job_request_apply(job=job, import_good_rows=True, by=lead, now=now)
-            job = job_apply(job_id=job.pk, now=now)
-            finished = time.monotonic()
-            result.update(
-                seconds=round(finished - started, 2),
-                check_seconds=round(checked - started, 2),
-                apply_seconds=round(finished - checked, 2),
-                status=job.status,
-                summary={k: v for k, v in job.summary.items() if isinstance(v, int)},
-            )
-            if job.status != ImportStatus.APPLIED:
-                result["failure"] = job.failure
+            result.update(check_and_apply(job, lead, now, started))
             raise Rollback
     except Rollback:
         pass
@@ -193,7 +203,7 @@ def job_okta_import(rows: int = IMPORT_ROWS) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from access_reviews.imports.jobs import job_apply, job_check, job_request_apply, job_set_mapping, job_upload
+    from access_reviews.imports.jobs import job_set_mapping, job_upload
     from access_reviews.imports.presets import PRESETS
     from access_reviews.models import ImportKind, ImportStatus, System
     from grc.accounts.models import User
@@ -210,20 +220,7 @@ def job_okta_import(rows: int = IMPORT_ROWS) -> dict:
             job = job_upload(kind=ImportKind.ACCOUNTS, system=system, filename="okta-users.csv", data=data, by=lead, now=now, preset="okta")
             if job.status == ImportStatus.MAPPING:
                 job = job_set_mapping(job=job, mapping=PRESETS["okta"].mapping(job.header), by=lead, now=now)
-            job = job_check(job_id=job.pk, now=now)
-            checked = time.monotonic()
-            job = job_request_apply(job=job, import_good_rows=True, confirm_downgrades=True, by=lead, now=now)
-            job = job_apply(job_id=job.pk, now=now)
-            finished = time.monotonic()
-            result.update(
-                seconds=round(finished - started, 2),
-                check_seconds=round(checked - started, 2),
-                apply_seconds=round(finished - checked, 2),
-                status=job.status,
-                summary={k: v for k, v in job.summary.items() if isinstance(v, int)},
-            )
-            if job.status != ImportStatus.APPLIED:
-                result["failure"] = job.failure
+            result.update(check_and_apply(job, lead, now, started))
             raise Rollback
     except Rollback:
         pass
