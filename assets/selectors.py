@@ -426,7 +426,7 @@ def vulnerability_summary(*, now, since) -> dict:
     """Vulnerability management in four queries: the last ``scan`` and ``pentest`` (``pk``,
     ``performed_at``), the ``releases`` since ``since`` (total, scanned before release, unscanned)
     and the ``findings`` counts (open, overdue at ``now``, open critical/high, fixed and fixed late
-    since ``since``, accepted)."""
+    since ``since``, accepted, informational)."""
     scan = VulnerabilityScan.objects.order_by("-performed_at", "-pk").values("pk", "performed_at").first()
     pentest = PenetrationTest.objects.order_by("-performed_at", "-pk").values("pk", "performed_at").first()
     releases = ReleaseScan.objects.filter(release_date__gte=since, release_date__lte=now).aggregate(
@@ -442,6 +442,7 @@ def vulnerability_summary(*, now, since) -> dict:
         fixed_year=Count("id", filter=Q(status=FindingStatus.FIXED, resolved_at__gte=since)),
         fixed_late_year=Count("id", filter=Q(status=FindingStatus.FIXED, resolved_at__gte=since, resolved_at__gt=F("due_at"))),
         accepted=Count("id", filter=Q(status=FindingStatus.ACCEPTED)),
+        informational=Count("id", filter=Q(status=FindingStatus.INFO)),
     )
     return {"scan": scan, "pentest": pentest, "releases": releases, "findings": findings}
 

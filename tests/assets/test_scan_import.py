@@ -9,16 +9,19 @@ import json
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from assets.models import Finding, FindingStatus, VulnerabilityScan
 from assets.scanners import FORMATS
+from assets.selectors import vulnerability_summary
 from assets.services.programme import FINDING_FIX
 from assets.services.scan_import import asset_index, match_target, scan_import, scan_target_assign, scope_key
 from grc.audit.models import AuditEvent
 from grc.compliance.models import Obligation
+from grc.kit.questionnaire.claims import findings_claims
 from tests.assets.conftest import NOW
 
 SAMPLES = Path(__file__).parent / "scan_samples"
@@ -290,3 +293,15 @@ def test_a_finding_recorded_or_rated_informational_by_hand_has_no_fix_obligation
     low.refresh_from_db()
     assert low.status == FindingStatus.INFO and open_fix_obligations() == 0
     assert Obligation.objects.get(kind=FINDING_FIX, subject_id=str(low.pk)).waived_reason == "rated informational"
+
+
+def test_the_amazon_answer_on_findings_says_informational_ones_have_no_deadline(lead, checkout):
+    """The drafted answer promised a fix deadline for every finding; informational findings have
+    none, so the sentence counts them apart (its source is the findings page)."""
+    scan_import(data=TRIVY.read_bytes(), filename="trivy.json", by=lead, now=NOW)
+    claims = findings_claims(SimpleNamespace(vulns=vulnerability_summary(now=NOW, since=NOW - timedelta(days=365))), {})
+    assert claims[0].text.startswith("Every finding to remediate gets an owner and a fix deadline by severity")
+    assert (
+        "7 findings are open" in claims[0].text
+        and "1 informational finding (nothing to remediate) is kept without a deadline" in claims[0].text
+    )

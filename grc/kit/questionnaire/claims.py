@@ -292,10 +292,16 @@ def findings_claims(r: Records, facts: dict) -> list[Claim]:
     days = getattr(settings, "ASSETS_FINDING_DUE_DAYS", {})
     rule = ", ".join(f"{severity} {n} days" for severity, n in days.items())
     facts.update({"open findings": f["open"], "overdue findings": f["overdue"], "fixed late (12 months)": f["fixed_late_year"]})
+    informational = f.get("informational", 0)
+    kept = (
+        f" {plural(informational, 'informational finding')} (nothing to remediate) {verb(informational, 'is', 'are')} kept without a deadline."
+        if informational
+        else ""
+    )
     claims = [
         Claim(
-            f"Every finding gets an owner and a fix deadline by severity ({rule}); {plural(f['open'], 'finding')} {verb(f['open'], 'is', 'are')} open, "
-            f"{f['fixed_year']} fixed in the last 12 months.",
+            f"Every finding to remediate gets an owner and a fix deadline by severity ({rule}); {plural(f['open'], 'finding')} {verb(f['open'], 'is', 'are')} open, "
+            f"{f['fixed_year']} fixed in the last 12 months.{kept}",
             sources=(src,),
         )
     ]
