@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Callable
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -166,16 +167,21 @@ def csv_too_large(length: int | None = None) -> Exception:
     )
 
 
-def check_csv_body_size(request) -> None:
-    """``Content-Length`` against the CSV limit, before anything is read (replaces the JSON body
-    limit on a file import; a multipart body may carry its fields besides the file)."""
+def check_file_body_size(request, *, limit: int, too_large: Callable[[int], Exception]) -> None:
+    """``Content-Length`` against a file import's own limit, before anything is read (instead of the
+    JSON body limit; a multipart body may carry its fields besides the file)."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise exceptions.ParseError("Content-Length is not a number.")
     multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/")
-    if length > csv_max_bytes() + (MULTIPART_SLACK if multipart else 0):
-        raise csv_too_large(length)
+    if length > limit + (MULTIPART_SLACK if multipart else 0):
+        raise too_large(length)
+
+
+def check_csv_body_size(request) -> None:
+    """The body check of the CSV file imports (``@action(..., body_check=check_csv_body_size)``)."""
+    check_file_body_size(request, limit=csv_max_bytes(), too_large=csv_too_large)
 
 
 class RawBodyParser(BaseParser):

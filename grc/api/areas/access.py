@@ -35,7 +35,6 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from access_reviews.access import accounts_visible_to
 from access_reviews.filters import FLAG_CHOICES, filter_flag
@@ -330,13 +329,6 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         )
         return Response(result)
 
-    def perform_authentication(self, request):
-        """The file import takes CSV files up to the CSV limit (not the API's JSON body limit)."""
-        if getattr(self, "action", None) != "accounts_import":
-            return super().perform_authentication(request)
-        APIView.perform_authentication(self, request)
-        check_csv_body_size(request)
-
     @extend_schema(
         operation_id="systems_accounts_import",
         request={"text/csv": OpenApiTypes.BINARY, "multipart/form-data": AccountImportMultipartSerializer},
@@ -353,6 +345,7 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         url_path="accounts/import",
         url_name="accounts-import",
         parser_classes=[MultiPartParser, RawCsvParser],
+        body_check=check_csv_body_size,
     )
     def accounts_import(self, request, pk=None):
         """Replace the system's accounts with those of an identity provider's export file (full

@@ -18,7 +18,6 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from access_reviews.imports import people as people_import
 from access_reviews.imports.jobs import people_mapping_for
@@ -281,13 +280,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         person.refresh_from_db()
         return Response({"person": PersonSerializer(person).data, "tasks_opened": len(tasks), "task_ids": [task.pk for task in tasks]})
 
-    def perform_authentication(self, request):
-        """The file import takes CSV files up to the CSV limit (not the API's JSON body limit)."""
-        if getattr(self, "action", None) != "import_file":
-            return super().perform_authentication(request)
-        APIView.perform_authentication(self, request)
-        check_csv_body_size(request)
-
     @extend_schema(request=PeopleSyncSerializer, responses={200: PeopleSyncResultSerializer})
     @action(detail=False, methods=["post"])
     def sync(self, request):
@@ -312,7 +304,14 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             413: OpenApiResponse(ErrorSerializer, description="the file is larger than the CSV limit"),
         },
     )
-    @action(detail=False, methods=["post"], url_path="import", url_name="import", parser_classes=[MultiPartParser, RawCsvParser])
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, RawCsvParser],
+        body_check=check_csv_body_size,
+    )
     def import_file(self, request):
         """The HR feed from a file (an HR system's or identity provider's export): the body as
         ``text/csv`` (gzip allowed) or multipart ``file``. Columns are mapped by ``mapping``, else

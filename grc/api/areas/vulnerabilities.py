@@ -29,7 +29,6 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from assets.files import scan_import_max_bytes
 from assets.forms.inventory import owner_choices
@@ -40,7 +39,7 @@ from assets.services import vulns
 from assets.services.scan_import import scan_import, scan_push
 from grc.api.base import ApiModelSerializer, ApiViewSet, CountField, IdFilter, MomentField, NaturalKeyField, UsernameField
 from grc.api.errors import BodyTooLarge
-from grc.api.parsers import RawBodyParser
+from grc.api.parsers import RawBodyParser, check_file_body_size
 
 if TYPE_CHECKING:
     from grc.accounts.models import User
@@ -233,6 +232,16 @@ RAW_REPORT_TYPES = ("application/json", "application/sarif+json", "application/x
 FORMAT_CHOICES = ["auto", *FORMATS]
 
 
+def report_too_large(length: int | None = None) -> Exception:
+    size = f"The upload has {length} bytes; r" if length is not None else "R"
+    return BodyTooLarge(f"{size}eports up to {scan_import_max_bytes()} bytes are accepted (SCAN_IMPORT_MAX_BYTES).")
+
+
+def check_report_body_size(request) -> None:
+    """The import's body check: reports up to ``SCAN_IMPORT_MAX_BYTES``, not the API's JSON limit."""
+    check_file_body_size(request, limit=scan_import_max_bytes(), too_large=report_too_large)
+
+
 class RawReportParser(RawBodyParser):
     """The body as the scanner wrote it, up to ``SCAN_IMPORT_MAX_BYTES``: parsing is the report
     parser's job (``assets.scanners``). Used by the import action only."""
@@ -243,7 +252,7 @@ class RawReportParser(RawBodyParser):
         return scan_import_max_bytes()
 
     def too_large(self) -> Exception:
-        return BodyTooLarge(f"The report is larger than the limit of {scan_import_max_bytes()} bytes (SCAN_IMPORT_MAX_BYTES).")
+        return report_too_large()
 
 
 class ImportNegotiation(DefaultContentNegotiation):
@@ -331,19 +340,6 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ScanSerializer(self.get_queryset().get(pk=scan.pk)).data, status=answer)
 
-    def perform_authentication(self, request):
-        """The import takes report files up to ``SCAN_IMPORT_MAX_BYTES`` (not the API's JSON limit)."""
-        if getattr(self, "action", None) != "import_report":
-            return super().perform_authentication(request)
-        APIView.perform_authentication(self, request)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise exceptions.ParseError("Content-Length is not a number.")
-        limit = scan_import_max_bytes()
-        if length > limit + 1024 * 1024:  # a multipart body carries its fields and boundaries too
-            raise BodyTooLarge(f"The request body has {length} bytes; reports up to {limit} bytes are accepted (SCAN_IMPORT_MAX_BYTES).")
-
     @extend_schema(
         operation_id="vulnerability_scans_import",
         request={
@@ -366,6 +362,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         url_name="import",
         parser_classes=[MultiPartParser, RawReportParser],
         content_negotiation_class=ImportNegotiation,
+        body_check=check_report_body_size,
     )
     def import_report(self, request):
         """Import a scanner's report file: the scan, its findings (matched to assets by tag, host
@@ -379,7 +376,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
             values = dict(form.validated_data)
             upload = values.pop("file")
             if upload.size > scan_import_max_bytes():
-                raise BodyTooLarge(f"The report is larger than the limit of {scan_import_max_bytes()} bytes (SCAN_IMPORT_MAX_BYTES).")
+                raise report_too_large(upload.size)
             data, filename, tags = upload.read(), upload.name, values.get("assets") or []
         elif media in RAW_REPORT_TYPES:
             query = ImportQuerySerializer(data=request.query_params)
