@@ -21,6 +21,7 @@ from access_reviews.flags import FLAG_FIELDS, AccountFacts, account_flags, flag_
 from access_reviews.imports.presets import Preset, norm
 from access_reviews.imports.values import (
     CellError,
+    guess_columns,
     mapping_column_problems,
     mask_email,
     mask_name,
@@ -62,17 +63,7 @@ def _norm(name: str) -> str:
 
 def guess_mapping(header: list[str]) -> dict[str, str]:
     """A first mapping from the header's names (the user confirms it on the mapping screen)."""
-    by_norm = {_norm(column): column for column in header if column}
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for target, (_label, _required, names) in FIELDS.items():
-        for name in names:
-            column = by_norm.get(_norm(name))
-            if column and column not in used:
-                mapping[target] = column
-                used.add(column)
-                break
-    return mapping
+    return guess_columns(header, FIELDS)
 
 
 def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:

@@ -30,7 +30,16 @@ from typing import Any, TypeVar, cast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from access_reviews.imports.values import CellError, mapping_column_problems, mask_email, mask_name, read_datetime, read_text
+from access_reviews.imports.values import (
+    CellError,
+    guess_columns,
+    header_key,
+    mapping_column_problems,
+    mask_email,
+    mask_name,
+    read_datetime,
+    read_text,
+)
 from access_reviews.models import Person, PersonKind, PersonStatus
 from access_reviews.services.registry import person_create, person_reinstate, person_terminate, person_update
 from grc.crypto import blind_index
@@ -96,12 +105,6 @@ MESSAGE_LENGTH = 480  # one row's error, all problems together
 T = TypeVar("T")
 
 
-def _key(name: str) -> str:
-    """``First Name [Required]``, ``first_name`` and ``firstName`` all read ``firstname``."""
-    name = re.sub(r"\s*\[[^\]]*\]\s*$", "", name.strip())
-    return re.sub(r"[^a-z0-9#]", "", name.lower())
-
-
 def _word(value: str) -> str:
     """``LOCKED_OUT`` → ``locked out``, ``Full-Time`` → ``full time``."""
     return re.sub(r"[\s_\-]+", " ", value.strip().lower())
@@ -110,21 +113,10 @@ def _word(value: str) -> str:
 def guess_mapping(header: list[str]) -> dict[str, str]:
     """A first mapping from the header's names (the user confirms it on the mapping screen). With
     no employee number, the login or email column is also the person key."""
-    by_key: dict[str, str] = {}
-    for column in header:
-        if column:
-            by_key.setdefault(_key(column), column)
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for target, (_label, _required, names) in FIELDS.items():
-        for name in names:
-            found = by_key.get(_key(name))
-            if found and found not in used:
-                mapping[target] = found
-                used.add(found)
-                break
+    mapping = guess_columns(header, FIELDS)
     if "person_id" not in mapping:
-        fallback = next((by_key[_key(name)] for name in PERSON_KEY_FALLBACK if _key(name) in by_key), None)
+        by_key = {header_key(column): column for column in reversed(header) if column}
+        fallback = next((by_key[header_key(name)] for name in PERSON_KEY_FALLBACK if header_key(name) in by_key), None)
         if fallback:
             mapping["person_id"] = fallback
     return mapping

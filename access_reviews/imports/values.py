@@ -118,3 +118,27 @@ def mapping_column_problems(
     if len(columns) != len(set(columns)):
         problems.append(f"Each column can be used for one field only (the email column may also be the {shared_words}).")
     return problems
+
+
+def header_key(name: str) -> str:
+    """How a header name is compared when columns are guessed: ``First Name [Required]``,
+    ``first_name`` and ``firstName`` all read ``firstname`` (Google's suffixes dropped)."""
+    name = re.sub(r"\s*\[[^\]]*\]\s*$", "", name.strip())
+    return re.sub(r"[^a-z0-9#]", "", name.lower())
+
+
+def guess_columns(header: list[str], fields: dict[str, tuple[str, bool, tuple[str, ...]]]) -> dict[str, str]:
+    """A first mapping of either import from the header's names: each target takes the first of its
+    names the file has, each column serves one target (the user confirms on the mapping screen)."""
+    by_key: dict[str, str] = {}
+    for column in header:
+        if column:
+            by_key.setdefault(header_key(column), column)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for target, (_label, _required, names) in fields.items():
+        found = next((by_key[header_key(name)] for name in names if by_key.get(header_key(name)) not in (None, *used)), None)
+        if found:
+            mapping[target] = found
+            used.add(found)
+    return mapping
